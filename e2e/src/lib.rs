@@ -1,0 +1,1 @@
+//! `bellows-e2e`: the simulated cluster (`bellows-sim`) and end-to-end tests for bellows.

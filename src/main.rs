@@ -1,0 +1,38 @@
+//! The `bellows` binary: parse the command line, set up logging, dispatch. Nothing else lives here.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use bellows::cli::{Cli, Command, OutputFormat};
+use bellows::version::VersionInfo;
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(err) = bellows::logging::init(&cli.log) {
+        eprintln!("bellows: {err}");
+        return ExitCode::from(2);
+    }
+    match run(&cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bellows: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: &Command) -> anyhow::Result<()> {
+    match command {
+        Command::Version { output } => {
+            let info = VersionInfo::current();
+            match *output {
+                OutputFormat::Text => println!("{info}"),
+                OutputFormat::Json => {
+                    println!("{}", serde_json::to_string(&info).context("serialising version")?);
+                }
+            }
+        }
+    }
+    Ok(())
+}
