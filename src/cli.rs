@@ -51,6 +51,8 @@ pub enum OutputFormat {
 /// The commands bellows offers.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the custom resource definitions bellows installs (the committed crds/ files).
+    Crds,
     /// Print the version, git commit and compiled-in Kubernetes API version.
     Version {
         /// Output format.

@@ -7,9 +7,11 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod cli;
+pub mod goduration;
 pub mod hpa;
 pub mod input;
 pub mod logging;
 pub mod metrics;
+pub mod policy;
 pub mod quantity;
 pub mod version;

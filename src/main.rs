@@ -24,6 +24,7 @@ fn main() -> ExitCode {
 
 fn run(command: &Command) -> anyhow::Result<()> {
     match command {
+        Command::Crds => print!("{}", bellows::policy::crds_yaml().context("rendering CRDs")?),
         Command::Version { output } => {
             let info = VersionInfo::current();
             match *output {

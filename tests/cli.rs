@@ -41,7 +41,9 @@ fn help_lists_the_commands_that_exist() {
     let out = bellows(&["--help"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    assert!(text.contains("version"), "{text}");
+    for command in ["crds", "version"] {
+        assert!(text.contains(command), "{command} missing from\n{text}");
+    }
 }
 
 #[test]
@@ -60,4 +62,16 @@ fn invalid_log_level_is_a_clear_error_not_a_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("invalid log filter \"bellows=loud\""), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn crds_prints_exactly_the_committed_crd_files() {
+    let out = bellows(&["crds"]);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crds/autoscalingpolicies.autoscaling.bellows.dev.yaml"
+    ))
+    .unwrap();
+    assert_eq!(stdout(&out), committed);
 }

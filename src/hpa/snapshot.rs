@@ -229,3 +229,33 @@ pub fn metric_spec(spec: &hpa_v2::MetricSpec, index: usize) -> Result<MetricSpec
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+
+    use super::*;
+
+    #[test]
+    fn label_selector_renders_like_the_go_generated_string() {
+        let sel = LabelSelector {
+            match_labels: Some(BTreeMap::from([("b".into(), "2".into()), ("a".into(), "1".into())])),
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "tier".into(),
+                operator: "In".into(),
+                values: Some(vec!["web".into(), "api".into()]),
+            }]),
+        };
+        assert_eq!(
+            selector_text(Some(&sel)).unwrap(),
+            "&LabelSelector{MatchLabels:map[string]string{a: 1,b: 2,},MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:tier,Operator:In,Values:[web api],},},}"
+        );
+        assert_eq!(
+            selector_text(Some(&LabelSelector::default())).unwrap(),
+            "&LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}"
+        );
+        assert_eq!(selector_text(None), None);
+    }
+}

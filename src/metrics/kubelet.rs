@@ -34,7 +34,7 @@ use super::target::Target;
 /// Default cap on a kubelet response body.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
 /// How long a token read from a file is reused before the file is read again.
-const TOKEN_REFRESH: Duration = Duration::from_secs(60);
+const TOKEN_REFRESH: Duration = Duration::from_mins(1);
 
 /// Where the bearer token comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

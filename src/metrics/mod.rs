@@ -21,6 +21,7 @@
 //! `pkg/scraper/client/resource/decode.go` and `pkg/storage`) is the contract; where bellows
 //! deviates (NaN handling, deterministic ordering, explanations) the item documents it.
 
+pub mod api;
 pub mod decode;
 pub mod kubelet;
 pub mod scraper;

@@ -2,9 +2,6 @@
 //! reasons and messages (§7.1 and §7.2 of the spec), plus the rescale-reason helpers used in the
 //! `SuccessfulRescale` event (`New size: %d; reason: %s`).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-
 use serde::{Deserialize, Serialize};
 
 /// Condition types this module sets.
@@ -74,6 +71,41 @@ impl Condition {
             ConditionStatus::False,
             "ScalingDisabled",
             "scaling is disabled since the replica count of the target is zero".to_owned(),
+        )
+    }
+
+    /// `ScalingActive=True/ValidMetricFound` naming the metric that produced the proposal.
+    pub fn valid_metric_found(metric: &str) -> Self {
+        Self::new(
+            ConditionType::ScalingActive,
+            ConditionStatus::True,
+            "ValidMetricFound",
+            format!("the HPA was able to successfully calculate a replica count from {metric}"),
+        )
+    }
+
+    /// `ScalingActive=False` with the failing metric's reason (`FailedGetResourceMetric`, …).
+    pub fn unable_to_compute(reason: &str, error: &str) -> Self {
+        Self::new(
+            ConditionType::ScalingActive,
+            ConditionStatus::False,
+            reason,
+            format!("the HPA was unable to compute the replica count: {error}"),
+        )
+    }
+
+    /// `ScalingActive=False/InvalidSelector` with upstream's message for `problem`.
+    pub fn invalid_selector(message: String) -> Self {
+        Self::new(ConditionType::ScalingActive, ConditionStatus::False, "InvalidSelector", message)
+    }
+
+    /// `AbleToScale=True/SucceededGetScale`, set once the target's scale was read.
+    pub fn succeeded_get_scale() -> Self {
+        Self::new(
+            ConditionType::AbleToScale,
+            ConditionStatus::True,
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale".to_owned(),
         )
     }
 
@@ -157,114 +189,4 @@ pub fn successful_rescale_message(new_size: i32, reason: &str) -> String {
 /// Message of the Warning `FailedRescale` event.
 pub fn failed_rescale_message(new_size: i32, reason: &str, error: &str) -> String {
     format!("New size: {new_size}; reason: {reason}; error: {error}")
-}
-
-/// A metric spec reduced to what its name in reasons depends on (`metricNameProposal` upstream).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "type")]
-pub enum MetricKind {
-    /// `Resource` metric; `utilization` when the target is `averageUtilization`.
-    Resource {
-        /// Resource name (`cpu`, `memory`).
-        name: String,
-        /// Target is a utilization percentage.
-        utilization: bool,
-    },
-    /// `ContainerResource` metric.
-    ContainerResource {
-        /// Resource name.
-        name: String,
-        /// Target is a utilization percentage.
-        utilization: bool,
-    },
-    /// `Pods` metric.
-    Pods {
-        /// Metric name.
-        name: String,
-    },
-    /// `Object` metric with a `Value` target.
-    ObjectValue {
-        /// `describedObject.kind`.
-        kind: String,
-        /// Metric name.
-        name: String,
-    },
-    /// `Object` metric with an `AverageValue` target, or any `External` metric: upstream names
-    /// both `external metric <name>(<selector>)` (sic).
-    External {
-        /// Metric name.
-        name: String,
-        /// `metric.selector`; `None` when absent.
-        selector: Option<GoLabelSelector>,
-    },
-}
-
-impl MetricKind {
-    /// The metric's name as upstream prints it in conditions and rescale reasons.
-    pub fn reason_name(&self) -> String {
-        match self {
-            Self::Resource { name, utilization: true } => {
-                format!("{name} resource utilization (percentage of request)")
-            }
-            Self::ContainerResource { name, utilization: true } => {
-                format!("{name} container resource utilization (percentage of request)")
-            }
-            Self::Resource { name, utilization: false }
-            | Self::ContainerResource { name, utilization: false } => format!("{name} resource"),
-            Self::Pods { name } => format!("pods metric {name}"),
-            Self::ObjectValue { kind, name } => format!("{kind} metric {name}"),
-            Self::External { name, selector } => {
-                let sel = selector.as_ref().map_or_else(|| "nil".to_owned(), GoLabelSelector::go_string);
-                format!("external metric {name}({sel})")
-            }
-        }
-    }
-}
-
-/// A label selector, only to reproduce Go's `%+v` rendering of `*metav1.LabelSelector` (its
-/// generated `String()` method) inside external-metric names.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GoLabelSelector {
-    /// `matchLabels` (printed in key order, as the generated code sorts keys).
-    #[serde(default)]
-    pub match_labels: BTreeMap<String, String>,
-    /// `matchExpressions`.
-    #[serde(default)]
-    pub match_expressions: Vec<GoSelectorRequirement>,
-}
-
-/// One `matchExpressions` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GoSelectorRequirement {
-    /// `key`.
-    pub key: String,
-    /// `operator`.
-    pub operator: String,
-    /// `values`.
-    #[serde(default)]
-    pub values: Vec<String>,
-}
-
-impl GoLabelSelector {
-    /// `&LabelSelector{MatchLabels:map[string]string{k: v,},MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:k,Operator:In,Values:[a b],},},}`
-    pub fn go_string(&self) -> String {
-        let mut out = String::from("&LabelSelector{MatchLabels:map[string]string{");
-        for (k, v) in &self.match_labels {
-            let _ = write!(out, "{k}: {v},");
-        }
-        out.push_str("},MatchExpressions:[]LabelSelectorRequirement{");
-        for r in &self.match_expressions {
-            let _ = write!(
-                out,
-                "LabelSelectorRequirement{{Key:{},Operator:{},Values:[{}],}},",
-                r.key,
-                r.operator,
-                r.values.join(" ")
-            );
-        }
-        out.push_str("},}");
-        out
-    }
 }

@@ -35,9 +35,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use conditions::{
-    Condition, ConditionStatus, ConditionType, GoLabelSelector, GoSelectorRequirement, LimitReason,
-    MetricKind, REASON_ABOVE_MAX, REASON_ALL_BELOW, REASON_BELOW_MIN, above_target_reason,
-    failed_rescale_message, successful_rescale_message,
+    Condition, ConditionStatus, ConditionType, LimitReason, REASON_ABOVE_MAX, REASON_ALL_BELOW,
+    REASON_BELOW_MIN, above_target_reason, failed_rescale_message, successful_rescale_message,
 };
 pub use history::{History, Recommendation, ScaleEvent, replicas_change_per_period};
 pub use legacy::{

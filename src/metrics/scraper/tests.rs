@@ -110,7 +110,7 @@ async fn garbage_payload_is_a_decode_failure_for_that_node() {
 async fn a_slow_kubelet_times_out_without_delaying_the_others() {
     let fleet = Fleet::default()
         .with("fast", Answer::Body(payload(10, 1_700_000_000_000)))
-        .with("slow", Answer::Slow(Duration::from_secs(60), payload(10, 1_700_000_000_000)));
+        .with("slow", Answer::Slow(Duration::from_mins(1), payload(10, 1_700_000_000_000)));
     let start = tokio::time::Instant::now();
     let cycle = scrape_cycle(Arc::new(fleet), vec![target("fast"), target("slow")], config()).await;
     assert_eq!(start.elapsed(), Duration::from_secs(10), "bounded by the request timeout");
