@@ -51,6 +51,12 @@ pub enum OutputFormat {
 /// The commands bellows offers.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Horizontal pod autoscaling: offline decisions.
+    Hpa {
+        /// What to do.
+        #[command(subcommand)]
+        command: HpaCommand,
+    },
     /// Print the custom resource definitions bellows installs (the committed crds/ files).
     Crds,
     /// Print the version, git commit and compiled-in Kubernetes API version.
@@ -58,6 +64,18 @@ pub enum Command {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
+    },
+}
+
+/// `bellows hpa …`.
+#[derive(Debug, Subcommand)]
+pub enum HpaCommand {
+    /// One HPA decision from a snapshot (JSON or YAML; see docs/cli.md): desired replicas,
+    /// per-metric proposals, conditions, events and reasons, exactly as the controller decides.
+    Plan {
+        /// The snapshot file, or `-` for stdin.
+        #[arg(long, short)]
+        input: std::path::PathBuf,
     },
 }
 

@@ -14,4 +14,5 @@ pub mod logging;
 pub mod metrics;
 pub mod policy;
 pub mod quantity;
+pub mod selectors;
 pub mod version;

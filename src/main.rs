@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bellows::cli::{Cli, Command, OutputFormat};
+use bellows::cli::{Cli, Command, HpaCommand, OutputFormat};
 use bellows::version::VersionInfo;
 use clap::Parser as _;
 
@@ -24,6 +24,11 @@ fn main() -> ExitCode {
 
 fn run(command: &Command) -> anyhow::Result<()> {
     match command {
+        Command::Hpa { command: HpaCommand::Plan { input } } => {
+            let snapshot = bellows::input::read(input)?;
+            let plan = bellows::hpa::plan::plan(&snapshot)?;
+            println!("{}", serde_json::to_string_pretty(&plan).context("serialising the plan")?);
+        }
         Command::Crds => print!("{}", bellows::policy::crds_yaml().context("rendering CRDs")?),
         Command::Version { output } => {
             let info = VersionInfo::current();

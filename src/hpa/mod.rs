@@ -11,4 +11,6 @@
 
 pub mod behavior;
 pub mod calc;
+pub mod plan;
 pub mod snapshot;
+pub mod sync;

@@ -48,7 +48,7 @@ pub use policies::{
 };
 pub use spec::{
     Behavior, Direction, EffectiveBehavior, EffectiveRules, MAX_POLICY_PERIOD_SECONDS,
-    MAX_STABILIZATION_WINDOW_SECONDS, PolicyType, QuantityText, ScalingPolicy, ScalingRules, SelectPolicy,
+    MAX_STABILIZATION_WINDOW_SECONDS, PolicyType, ScalingPolicy, ScalingRules, SelectPolicy,
 };
 pub use stabilize::{StabilizationReason, Stabilized, stabilize_legacy, stabilize_with_behavior};
 

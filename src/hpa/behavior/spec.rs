@@ -14,6 +14,7 @@ use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use super::BehaviorError;
+use crate::quantity::Quantity;
 
 /// Upper bound of `stabilizationWindowSeconds` accepted by API validation (one hour).
 pub const MAX_STABILIZATION_WINDOW_SECONDS: i32 = 3600;
@@ -74,38 +75,6 @@ impl std::fmt::Display for ScalingPolicy {
         }
     }
 }
-
-/// A Kubernetes quantity kept as text (the `tolerance` field). The replica calculator parses it;
-/// this module only carries it so one struct holds the whole `HPAScalingRules`. JSON numbers
-/// (`0.05`) and strings (`"50m"`) are both accepted, as the API server accepts both.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "RawQuantity", into = "String")]
-pub struct QuantityText(pub String);
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawQuantity {
-    Text(String),
-    Int(i64),
-    Float(f64),
-}
-
-impl From<RawQuantity> for QuantityText {
-    fn from(raw: RawQuantity) -> Self {
-        match raw {
-            RawQuantity::Text(s) => Self(s),
-            RawQuantity::Int(i) => Self(i.to_string()),
-            RawQuantity::Float(f) => Self(f.to_string()),
-        }
-    }
-}
-
-impl From<QuantityText> for String {
-    fn from(q: QuantityText) -> Self {
-        q.0
-    }
-}
-
 /// `HPAScalingRules` as written in the spec: every field optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -121,7 +90,7 @@ pub struct ScalingRules {
     pub policies: Option<Vec<ScalingPolicy>>,
     /// `tolerance` (per-direction tolerance, KEP-4951); used by the replica calculator only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tolerance: Option<QuantityText>,
+    pub tolerance: Option<Quantity>,
 }
 
 impl ScalingRules {

@@ -201,7 +201,7 @@ fn object_metric(
         object_per_pod_replicas(ctx.config.tolerances, replicas.status, target_average, value, timestamp);
     // Upstream names per-pod object metrics "external metric ..." too.
     Ok(MetricProposal {
-        metric: format!("external metric {}({})", metric.name, metric.selector_text()),
+        metric: format!("external metric {}({})", metric.name, metric.name_selector_text()),
         proposal,
     })
 }
@@ -237,7 +237,7 @@ fn external_metric(
             });
         }
     };
-    let name = format!("external metric {}({})", metric.name, metric.selector_text());
+    let name = format!("external metric {}({})", metric.name, metric.name_selector_text());
     if let Some(average) = target.average_value {
         let target_average = positive(&metric.name, "averageValue", average)?;
         let proposal = external_per_pod_replicas(

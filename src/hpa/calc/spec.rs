@@ -89,9 +89,15 @@ impl MetricIdentifier {
         Self { name: name.into(), selector: None }
     }
 
-    /// The selector text used in names and errors.
+    /// The selector as the metrics client quotes it in fetch errors (`<nil>` when absent).
     pub fn selector_text(&self) -> &str {
         self.selector.as_deref().unwrap_or("<nil>")
+    }
+
+    /// The selector as metric names quote it: `%+v` of a `*LabelSelector`, whose generated
+    /// `String()` prints `nil` for a nil pointer.
+    pub fn name_selector_text(&self) -> &str {
+        self.selector.as_deref().unwrap_or("nil")
     }
 }
 

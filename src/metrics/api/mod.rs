@@ -18,7 +18,8 @@ pub mod health;
 pub mod negotiate;
 pub mod query;
 pub mod router;
-pub mod selectors;
+/// Selectors moved to the crate root (the HPA selects pods with them too); re-exported here.
+pub use crate::selectors;
 pub mod source;
 pub mod status;
 pub mod table;

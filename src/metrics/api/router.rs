@@ -19,11 +19,11 @@ use super::discovery;
 use super::health::{self, Probe};
 use super::negotiate::{Representation, negotiate};
 use super::query::{first, parse_go_bool, parse_query};
-use super::selectors::{FieldSelector, LabelSelector};
 use super::source::{Lookup, MetricsSource};
 use super::status::ApiError;
 use super::table::{IncludeObject, Table, TableVersion, node_table, pod_table};
 use super::types::{NodeMetrics, NodeMetricsList, PodMetrics, PodMetricsList};
+use crate::selectors::{FieldSelector, LabelSelector};
 
 /// Clock handed to the router (the only source of `now`).
 pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
@@ -105,7 +105,7 @@ fn params(headers: &HeaderMap, raw: Option<&str>, list_of: Option<&'static str>)
             return Err(ApiError::WatchNotSupported { resource });
         }
     }
-    let bad = |e: super::selectors::SelectorError| ApiError::BadRequest(e.to_string());
+    let bad = |e: crate::selectors::SelectorError| ApiError::BadRequest(e.to_string());
     let label = LabelSelector::parse(first(&pairs, "labelSelector").unwrap_or("")).map_err(bad)?;
     let field = FieldSelector::parse(first(&pairs, "fieldSelector").unwrap_or("")).map_err(bad)?;
     let include = first(&pairs, "includeObject").map_or(Some(IncludeObject::default()), IncludeObject::parse);

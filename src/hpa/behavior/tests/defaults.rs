@@ -4,8 +4,8 @@
 use jiff::SignedDuration;
 
 use super::super::{
-    Behavior, BehaviorError, Direction, EffectiveBehavior, PolicyType, QuantityText, ScalingPolicy,
-    ScalingRules, SelectPolicy,
+    Behavior, BehaviorError, Direction, EffectiveBehavior, PolicyType, ScalingPolicy, ScalingRules,
+    SelectPolicy,
 };
 
 /// Rules as `TestGenerateScale*Rules` builds them: a Pods policy when `pods` or its period is
@@ -176,9 +176,9 @@ fn behavior_deserialises_from_hpa_spec_json() {
     assert_eq!(down.stabilization_window_seconds, Some(60));
     assert_eq!(down.select_policy, Some(SelectPolicy::Min));
     assert_eq!(down.policies.as_ref().map(|p| p[1].kind), Some(PolicyType::Percent));
-    assert_eq!(down.tolerance, Some(QuantityText("50m".to_owned())));
+    assert_eq!(down.tolerance, Some("50m".parse().unwrap()));
     let up = b.scale_up.as_ref().expect("scaleUp present");
-    assert_eq!(up.tolerance, Some(QuantityText("0.05".to_owned())));
+    assert_eq!(up.tolerance, Some("0.05".parse().unwrap()));
     assert_eq!(up.select_policy, Some(SelectPolicy::Disabled));
     let back = serde_json::to_value(&b).expect("serialisable");
     assert_eq!(back["scaleDown"]["policies"][0]["periodSeconds"], 30);

@@ -155,7 +155,7 @@ fn per_pod_object_targets_compare_against_status_replicas() {
     );
     let proposal = &d.metrics[0].result.as_ref().unwrap().proposal;
     assert_eq!((proposal.replicas, proposal.current_replicas, proposal.average_value), (3, 5, Some(1200)));
-    assert_eq!(d.metric.as_deref(), Some("external metric qps(<nil>)"));
+    assert_eq!(d.metric.as_deref(), Some("external metric qps(nil)"));
     assert_eq!(d.timestamp, Some(now()));
 }
 

@@ -8,5 +8,4 @@ mod negotiate;
 mod nodes;
 mod pods;
 mod properties;
-mod selectors;
 mod table;

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::fixtures::{app, app_with, get, get_accept, item_names, node, nodes_source};
-use crate::metrics::api::selectors::LabelSelector;
 use crate::metrics::api::{RouterConfig, StaticSource};
+use crate::selectors::LabelSelector;
 
 const NODES: &str = "/apis/metrics.k8s.io/v1beta1/nodes";
 

@@ -11,8 +11,8 @@ use crate::goduration;
 use crate::metrics::api::auth::RequestAttributes;
 use crate::metrics::api::negotiate::negotiate;
 use crate::metrics::api::query::parse_query;
-use crate::metrics::api::selectors::{FieldSelector, LabelSelector};
 use crate::metrics::api::types::{NodeMetrics, NodeMetricsList, PodMetrics, PodMetricsList};
+use crate::selectors::{FieldSelector, LabelSelector};
 
 /// Seconds encoded by a Go duration string of at least one second (`1h2m3.5s`).
 fn seconds_of(text: &str) -> f64 {

@@ -8,6 +8,9 @@
 mod field;
 mod label;
 
+#[cfg(test)]
+mod tests;
+
 pub use field::{FieldOp, FieldRequirement, FieldSelector};
 pub use label::{LabelOp, LabelRequirement, LabelSelector};
 

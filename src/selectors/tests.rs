@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::api::selectors::{FieldSelector, LabelOp, LabelSelector, SelectorError};
+use crate::selectors::{FieldSelector, LabelOp, LabelSelector, SelectorError};
 
 /// `"k=v,k2=v2"` as a label/field set (`""` is the empty set).
 fn set(text: &str) -> BTreeMap<String, String> {
