@@ -57,6 +57,12 @@ pub enum Command {
         #[command(subcommand)]
         command: HpaCommand,
     },
+    /// Resource metrics: decode kubelet payloads offline.
+    Metrics {
+        /// What to do.
+        #[command(subcommand)]
+        command: MetricsCommand,
+    },
     /// Print the custom resource definitions bellows installs (the committed crds/ files).
     Crds,
     /// Print the version, git commit and compiled-in Kubernetes API version.
@@ -64,6 +70,23 @@ pub enum Command {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
         output: OutputFormat,
+    },
+}
+
+/// `bellows metrics …`.
+#[derive(Debug, Subcommand)]
+pub enum MetricsCommand {
+    /// Fetch (https:// URL) or read (file, `-` for stdin) one kubelet /metrics/resource payload and
+    /// print the decoded batch as JSON: integers, no rounding, dropped objects listed with why.
+    Scrape {
+        /// `https://<node>:10250/metrics/resource`, a file, or `-`.
+        source: String,
+        /// Node name for the node series (default: the URL's host or the file name without extension).
+        #[arg(long)]
+        node: Option<String>,
+        /// How to reach a kubelet URL.
+        #[command(flatten)]
+        access: crate::metrics::cli::KubeletAccess,
     },
 }
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bellows::cli::{Cli, Command, HpaCommand, OutputFormat};
+use bellows::cli::{Cli, Command, HpaCommand, MetricsCommand, OutputFormat};
 use bellows::version::VersionInfo;
 use clap::Parser as _;
 
@@ -22,12 +22,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// A single-threaded runtime for the commands that do network I/O.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+}
+
 fn run(command: &Command) -> anyhow::Result<()> {
     match command {
         Command::Hpa { command: HpaCommand::Plan { input } } => {
             let snapshot = bellows::input::read(input)?;
             let plan = bellows::hpa::plan::plan(&snapshot)?;
             println!("{}", serde_json::to_string_pretty(&plan).context("serialising the plan")?);
+        }
+        Command::Metrics { command: MetricsCommand::Scrape { source, node, access } } => {
+            let batch =
+                runtime()?.block_on(bellows::metrics::cli::scrape(source, node.as_deref(), access))?;
+            println!("{}", serde_json::to_string_pretty(&batch).context("serialising the batch")?);
         }
         Command::Crds => print!("{}", bellows::policy::crds_yaml().context("rendering CRDs")?),
         Command::Version { output } => {

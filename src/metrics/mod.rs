@@ -22,6 +22,7 @@
 //! deviates (NaN handling, deterministic ordering, explanations) the item documents it.
 
 pub mod api;
+pub mod cli;
 pub mod decode;
 pub mod kubelet;
 pub mod scraper;

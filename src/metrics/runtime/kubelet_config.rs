@@ -83,23 +83,22 @@ pub fn kubelet_client_config(
     } else {
         auth.token.as_ref().map(|t| TokenSource::Static(t.expose_secret().to_owned()))
     };
-    let client_identity_pem = match (&config.kubelet_client_certificate, &config.kubelet_client_key) {
-        (Some(cert), Some(key)) => {
-            Some((load("--kubelet-client-certificate", cert)?, load("--kubelet-client-key", key)?))
-        }
-        _ => {
-            let cert = match (&auth.client_certificate_data, &auth.client_certificate) {
-                (Some(data), _) => Some(decode_base64("client-certificate-data", data)?),
-                (None, Some(path)) => Some(load("kubeconfig client-certificate", Path::new(path))?),
-                (None, None) => None,
-            };
-            let key = match (&auth.client_key_data, &auth.client_key) {
-                (Some(data), _) => Some(decode_base64("client-key-data", data.expose_secret())?),
-                (None, Some(path)) => Some(load("kubeconfig client-key", Path::new(path))?),
-                (None, None) => None,
-            };
-            cert.zip(key)
-        }
+    let client_identity_pem = if let (Some(cert), Some(key)) =
+        (&config.kubelet_client_certificate, &config.kubelet_client_key)
+    {
+        Some((load("--kubelet-client-certificate", cert)?, load("--kubelet-client-key", key)?))
+    } else {
+        let cert = match (&auth.client_certificate_data, &auth.client_certificate) {
+            (Some(data), _) => Some(decode_base64("client-certificate-data", data)?),
+            (None, Some(path)) => Some(load("kubeconfig client-certificate", Path::new(path))?),
+            (None, None) => None,
+        };
+        let key = match (&auth.client_key_data, &auth.client_key) {
+            (Some(data), _) => Some(decode_base64("client-key-data", data.expose_secret())?),
+            (None, Some(path)) => Some(load("kubeconfig client-key", Path::new(path))?),
+            (None, None) => None,
+        };
+        cert.zip(key)
     };
     Ok(KubeletClientConfig {
         ca_pem,
