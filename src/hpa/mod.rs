@@ -11,6 +11,7 @@
 
 pub mod behavior;
 pub mod calc;
+pub mod controller;
 pub mod plan;
 pub mod snapshot;
 pub mod sync;

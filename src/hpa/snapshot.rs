@@ -230,6 +230,37 @@ pub fn metric_spec(spec: &hpa_v2::MetricSpec, index: usize) -> Result<MetricSpec
     })
 }
 
+/// An autoscaling/v2 `behavior` as the behavior engine's spec, validated as the API would.
+/// Shared by `bellows hpa plan` and the controller.
+pub fn behavior(spec: &hpa_v2::HorizontalPodAutoscalerBehavior) -> Result<super::behavior::Behavior, String> {
+    let behavior = serde_json::to_value(spec)
+        .and_then(serde_json::from_value::<super::behavior::Behavior>)
+        .map_err(|e| e.to_string())?;
+    behavior.validate().map_err(|e| e.to_string())?;
+    Ok(behavior)
+}
+
+/// The calculator settings of one HPA: the tolerance flag overridden per direction by
+/// `behavior.*.tolerance` (`HPAConfigurableTolerance`, on since 1.35) and the readiness windows.
+pub fn calc_config(
+    tolerance: f64,
+    behavior: Option<&super::behavior::Behavior>,
+    cpu_initialization_period: jiff::SignedDuration,
+    initial_readiness_delay: jiff::SignedDuration,
+) -> super::calc::CalcConfig {
+    let per_direction = |r: Option<&super::behavior::ScalingRules>| {
+        r.and_then(|r| r.tolerance).map(Quantity::as_approximate_f64)
+    };
+    let down = behavior.and_then(|b| per_direction(b.scale_down.as_ref()));
+    let up = behavior.and_then(|b| per_direction(b.scale_up.as_ref()));
+    super::calc::CalcConfig {
+        tolerances: super::calc::Tolerances::for_hpa(tolerance, true, down, up),
+        cpu_initialization_period,
+        delay_of_initial_readiness_status: initial_readiness_delay,
+        pod_level_resources: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

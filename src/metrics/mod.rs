@@ -25,6 +25,7 @@ pub mod api;
 pub mod cli;
 pub mod decode;
 pub mod kubelet;
+pub mod runtime;
 pub mod scraper;
 pub mod store;
 pub mod target;

@@ -29,14 +29,14 @@ use axum::response::{IntoResponse, Response};
 use super::reviewers::{AccessReviewer, ReviewError, TokenReviewOutcome, TokenReviewer};
 use super::serve::PeerIdentity;
 use crate::metrics::api::Clock;
+use crate::metrics::api::auth::attributes::{
+    authorize_locally, default_always_allow_paths, forbidden_status, unauthorized_status,
+};
 use crate::metrics::api::auth::cache::{DEFAULT_CAPACITY, DEFAULT_TTL};
 use crate::metrics::api::auth::sar::build_review;
 use crate::metrics::api::auth::{
     AuthCache, AuthenticationConfig, Decision, PeerCertificate, RequestAttributes, RequestHeaderConfig,
     UserInfo, authenticate_request_header, strip_auth_headers,
-};
-use crate::metrics::api::auth::attributes::{
-    authorize_locally, default_always_allow_paths, forbidden_status, unauthorized_status,
 };
 use crate::metrics::api::status::Status;
 
@@ -248,22 +248,21 @@ impl<T: TokenReviewer, A: AccessReviewer> DelegatedAuth<T, A> {
 
     /// Decides whether `user` may do `attributes` (step 4 of the module docs).
     pub async fn authorize(&self, user: &UserInfo, attributes: &RequestAttributes) -> Result<(), Rejection> {
-        let decision = match authorize_locally(user, attributes, &self.options.always_allow_paths) {
-            Some(decision) => decision,
-            None => {
+        let decision =
+            if let Some(local) = authorize_locally(user, attributes, &self.options.always_allow_paths) {
+                local
+            } else {
                 let key = (user.clone(), attributes.clone());
                 let cached = lock(&self.decision_cache).get(&key, (self.now)());
-                match cached {
-                    Some(decision) => decision,
-                    None => {
-                        let review = build_review(user, attributes);
-                        let decision = self.access.review_access(&review).await.map_err(|e| internal(&e))?;
-                        lock(&self.decision_cache).insert(key, decision.clone(), (self.now)());
-                        decision
-                    }
+                if let Some(decision) = cached {
+                    decision
+                } else {
+                    let review = build_review(user, attributes);
+                    let decision = self.access.review_access(&review).await.map_err(|e| internal(&e))?;
+                    lock(&self.decision_cache).insert(key, decision.clone(), (self.now)());
+                    decision
                 }
-            }
-        };
+            };
         match decision {
             Decision::Allow => Ok(()),
             Decision::Deny(reason) => Err(Rejection::Forbidden(forbidden_status(user, attributes, &reason))),
@@ -307,8 +306,11 @@ async fn middleware<T: TokenReviewer, A: AccessReviewer>(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let attributes =
-        RequestAttributes::from_request(request.method().as_str(), request.uri().path(), request.uri().query());
+    let attributes = RequestAttributes::from_request(
+        request.method().as_str(),
+        request.uri().path(),
+        request.uri().query(),
+    );
     let peer = request.extensions().get::<PeerIdentity>().cloned();
     match auth.check(&attributes, peer.as_ref(), request.headers_mut()).await {
         Ok(user) => {

@@ -246,11 +246,23 @@ pub fn ensure_self_signed(
     let (cert_pem, key_pem) = generate_self_signed(extra_sans, now)?;
     std::fs::create_dir_all(cert_dir)
         .map_err(|e| CertError::CreateDir { path: cert_dir.to_owned(), reason: e.to_string() })?;
-    let write = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|e| CertError::Write { path: path.to_owned(), reason: e.to_string() })
-    };
-    write(&key_path, &key_pem)?;
-    write(&cert_path, &cert_pem)?;
+    write_file(&key_path, &key_pem, 0o600)?;
+    write_file(&cert_path, &cert_pem, 0o644)?;
     let key = parse_serving_pem(cert_pem.as_bytes(), &cert_path, key_pem.as_bytes(), &key_path, now)?;
     Ok((key, cert_path, key_path))
+}
+
+/// Writes `text` to `path`, created with `mode` on Unix (the private key must not be world-readable).
+fn write_file(path: &Path, text: &str, mode: u32) -> Result<(), CertError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| CertError::Write { path: path.to_owned(), reason: e.to_string() })
 }

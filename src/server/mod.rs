@@ -29,8 +29,8 @@ use std::sync::Arc;
 pub use auth::{AuthOptions, DelegatedAuth, Rejection, with_delegated_auth};
 pub use certs::{CertError, ensure_self_signed, load_serving_files};
 pub use reviewers::{
-    AccessReviewer, FnAccessReviewer, KubeAccessReviewer, KubeTokenReviewer, ReviewError, StaticTokenReviewer,
-    TokenReviewOutcome, TokenReviewer,
+    AccessReviewer, FnAccessReviewer, KubeAccessReviewer, KubeTokenReviewer, ReviewError,
+    StaticTokenReviewer, TokenReviewOutcome, TokenReviewer,
 };
 pub use serve::{PeerIdentity, ServeOptions, serve, serve_with};
 pub use telemetry::{FailureReason, NodeOutcome, Telemetry, metrics_router, with_request_metrics};

@@ -242,7 +242,8 @@ impl AccessReviewer for KubeAccessReviewer {
             .await
             .map_err(|_| ReviewError::AccessReviewTimeout(self.timeout))?
             .map_err(|e| ReviewError::AccessReviewRequest(e.to_string()))?;
-        let bytes = serde_json::to_vec(&answer).map_err(|e| ReviewError::AccessReviewRequest(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(&answer).map_err(|e| ReviewError::AccessReviewRequest(e.to_string()))?;
         Ok(parse_review_response(&bytes)?)
     }
 }

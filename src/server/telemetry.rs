@@ -1,5 +1,5 @@
 //! bellows' own `/metrics` (spec §4.10): the metrics-server families plus request metrics and a
-//! per-node failure counter, in OpenMetrics text via `prometheus-client`.
+//! per-node failure counter, in `OpenMetrics` text via `prometheus-client`.
 //!
 //! Families (names, types, labels and buckets as metrics-server; HELP texts carry `[ALPHA]`):
 //! - `metrics_server_kubelet_request_duration_seconds{node}` histogram, default buckets;
@@ -237,7 +237,11 @@ impl Telemetry {
             "Failed kubelet scrapes by node and reason",
             failures.clone(),
         );
-        registry.register("bellows_scrape_cycle_nodes", "Nodes in the last scrape cycle", cycle_nodes.clone());
+        registry.register(
+            "bellows_scrape_cycle_nodes",
+            "Nodes in the last scrape cycle",
+            cycle_nodes.clone(),
+        );
         registry.register("bellows_scrape_cycle_pods", "Pods in the last scrape cycle", cycle_pods.clone());
         Self {
             registry,
@@ -263,7 +267,13 @@ impl Telemetry {
     }
 
     /// Records one node scrape that started at `started` and took `duration`.
-    pub fn observe_node(&self, node: &str, started: jiff::Timestamp, duration: Duration, outcome: NodeOutcome) {
+    pub fn observe_node(
+        &self,
+        node: &str,
+        started: jiff::Timestamp,
+        duration: Duration,
+        outcome: NodeOutcome,
+    ) {
         let labels = NodeLabels { node: node.to_owned() };
         self.kubelet_duration.get_or_create(&labels).observe(duration.as_secs_f64());
         let unix = started.as_nanosecond() as f64 / 1e9;
@@ -284,7 +294,9 @@ impl Telemetry {
 
     /// Sets the servable point counts of the store.
     pub fn set_points(&self, node: usize, container: usize) {
-        self.storage_points.get_or_create(&TypeLabels { r#type: "node" }).set(i64::try_from(node).unwrap_or(i64::MAX));
+        self.storage_points
+            .get_or_create(&TypeLabels { r#type: "node" })
+            .set(i64::try_from(node).unwrap_or(i64::MAX));
         self.storage_points
             .get_or_create(&TypeLabels { r#type: "container" })
             .set(i64::try_from(container).unwrap_or(i64::MAX));
@@ -299,10 +311,12 @@ impl Telemetry {
     pub fn observe_request(&self, attributes: &RequestAttributes, code: u16, duration: Duration) {
         let (verb, resource) = request_labels(attributes);
         self.requests.get_or_create(&RequestLabels { verb, resource, code }).inc();
-        self.request_duration.get_or_create(&LatencyLabels { verb, resource }).observe(duration.as_secs_f64());
+        self.request_duration
+            .get_or_create(&LatencyLabels { verb, resource })
+            .observe(duration.as_secs_f64());
     }
 
-    /// The OpenMetrics text of every family.
+    /// The `OpenMetrics` text of every family.
     pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
@@ -350,9 +364,16 @@ pub fn metrics_router(telemetry: Arc<Telemetry>) -> axum::Router {
 }
 
 /// Middleware counting requests by verb, resource and code, and timing them.
-pub async fn track_requests(State(telemetry): State<Arc<Telemetry>>, request: Request, next: Next) -> Response {
-    let attributes =
-        RequestAttributes::from_request(request.method().as_str(), request.uri().path(), request.uri().query());
+pub async fn track_requests(
+    State(telemetry): State<Arc<Telemetry>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let attributes = RequestAttributes::from_request(
+        request.method().as_str(),
+        request.uri().path(),
+        request.uri().query(),
+    );
     let started = Instant::now();
     let response = next.run(request).await;
     telemetry.observe_request(&attributes, response.status().as_u16(), started.elapsed());

@@ -186,7 +186,10 @@ impl ClientCertAuthority {
         let verifies = |v: &Option<Arc<dyn ClientCertVerifier>>| {
             v.as_ref().is_some_and(|v| v.verify_client_cert(leaf, intermediates, now).is_ok())
         };
-        ChainTrust { client_ca: verifies(&bundles.client_ca), request_header: verifies(&bundles.request_header) }
+        ChainTrust {
+            client_ca: verifies(&bundles.client_ca),
+            request_header: verifies(&bundles.request_header),
+        }
     }
 }
 

@@ -23,14 +23,13 @@ use std::collections::BTreeSet;
 pub use input::{PlanConfig, PlanInput, PodMetricsInput, ScaleInput};
 pub use output::{PlanMetric, PlanOutput};
 
-use super::behavior::{Behavior, NormalizeConfig};
+use super::behavior::NormalizeConfig;
 use super::calc::{
-    CalcConfig, ContainerUsage, MetricSamples, MetricSpec, PerPodSamples, PodMetricSample, PodSnapshot,
-    PodUsage, Tolerances, resource_samples,
+    ContainerUsage, MetricSamples, MetricSpec, PerPodSamples, PodMetricSample, PodSnapshot, PodUsage,
+    resource_samples,
 };
 use super::snapshot::{self, SnapshotError};
 use super::sync::{ScaleSnapshot, SyncInput, sync};
-use crate::quantity::Quantity;
 
 /// Why a snapshot cannot be planned. Each names the input field.
 #[derive(Debug, thiserror::Error)]
@@ -71,12 +70,9 @@ pub fn plan(input: &PlanInput) -> Result<PlanOutput, PlanError> {
     let behavior = spec
         .behavior
         .as_ref()
-        .map(|b| serde_json::to_value(b).and_then(serde_json::from_value::<Behavior>))
+        .map(snapshot::behavior)
         .transpose()
         .map_err(|e| field("hpa.spec.behavior", e))?;
-    if let Some(b) = &behavior {
-        b.validate().map_err(|e| field("hpa.spec.behavior", e))?;
-    }
     if let Some(min) = spec.min_replicas
         && (min < 0 || min > spec.max_replicas)
     {
@@ -124,21 +120,12 @@ pub fn plan(input: &PlanInput) -> Result<PlanOutput, PlanError> {
         .collect();
 
     let config = &input.config;
-    let (down, up) = behavior
-        .as_ref()
-        .map(|b| {
-            let t = |r: &Option<super::behavior::ScalingRules>| {
-                r.as_ref().and_then(|r| r.tolerance).map(Quantity::as_approximate_f64)
-            };
-            (t(&b.scale_down), t(&b.scale_up))
-        })
-        .unwrap_or_default();
-    let calc = CalcConfig {
-        tolerances: Tolerances::for_hpa(config.tolerance, true, down, up),
-        cpu_initialization_period: config.cpu_initialization_period,
-        delay_of_initial_readiness_status: config.initial_readiness_delay,
-        pod_level_resources: true,
-    };
+    let calc = snapshot::calc_config(
+        config.tolerance,
+        behavior.as_ref(),
+        config.cpu_initialization_period,
+        config.initial_readiness_delay,
+    );
     let normalize = NormalizeConfig {
         downscale_stabilization: config.downscale_stabilization,
         ..NormalizeConfig::default()

@@ -21,7 +21,9 @@ use crate::metrics::api::RouterConfig;
 use crate::metrics::api::query::parse_go_bool;
 use crate::metrics::api::selectors::{LabelSelector, SelectorError};
 use crate::metrics::scraper::CycleConfig;
-use crate::metrics::target::{AddressType, DEFAULT_KUBELET_PORT, TargetConfig, TargetError, parse_address_types};
+use crate::metrics::target::{
+    AddressType, DEFAULT_KUBELET_PORT, TargetConfig, TargetError, parse_address_types,
+};
 
 #[cfg(test)]
 mod tests;
@@ -251,13 +253,13 @@ pub struct MetricsArgs {
           default_missing_value = "true", value_parser = parse_bool)]
     pub kubelet_insecure_tls: bool,
     /// CA bundle that signs kubelet serving certificates (default: the cluster CA).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = any_path())]
     pub kubelet_certificate_authority: Option<PathBuf>,
     /// Client certificate presented to kubelets (needs --kubelet-client-key).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = any_path())]
     pub kubelet_client_certificate: Option<PathBuf>,
     /// Private key of --kubelet-client-certificate.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = any_path())]
     pub kubelet_client_key: Option<PathBuf>,
     /// DEPRECATED: talk to kubelets over plain HTTP without credentials.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false",
@@ -324,6 +326,11 @@ impl MetricsArgs {
 /// Go `time.ParseDuration` for clap.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     goduration::parse(text).map_err(|e| e.to_string())
+}
+
+/// Any path, also the empty one (Go flags' "not set"), which clap's own path parser rejects.
+fn any_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from)
 }
 
 /// Go `strconv.ParseBool` for clap, so `--kubelet-insecure-tls=true` keeps working.

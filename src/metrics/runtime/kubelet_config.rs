@@ -72,7 +72,10 @@ pub fn kubelet_client_config(
     } else if let Some(path) = &cluster.root_cert_file {
         Some(load("cluster CA file", path)?)
     } else {
-        cluster.root_cert.as_ref().map(|ders| ders.iter().map(|der| der_to_pem(der)).collect::<String>().into_bytes())
+        cluster
+            .root_cert
+            .as_ref()
+            .map(|ders| ders.iter().map(|der| der_to_pem(der)).collect::<String>().into_bytes())
     };
     if ca_pem.is_none() && !config.kubelet_insecure_tls {
         return Err(KubeletConfigError::NoTrust);
@@ -83,23 +86,22 @@ pub fn kubelet_client_config(
     } else {
         auth.token.as_ref().map(|t| TokenSource::Static(t.expose_secret().to_owned()))
     };
-    let client_identity_pem = if let (Some(cert), Some(key)) =
-        (&config.kubelet_client_certificate, &config.kubelet_client_key)
-    {
-        Some((load("--kubelet-client-certificate", cert)?, load("--kubelet-client-key", key)?))
-    } else {
-        let cert = match (&auth.client_certificate_data, &auth.client_certificate) {
-            (Some(data), _) => Some(decode_base64("client-certificate-data", data)?),
-            (None, Some(path)) => Some(load("kubeconfig client-certificate", Path::new(path))?),
-            (None, None) => None,
+    let client_identity_pem =
+        if let (Some(cert), Some(key)) = (&config.kubelet_client_certificate, &config.kubelet_client_key) {
+            Some((load("--kubelet-client-certificate", cert)?, load("--kubelet-client-key", key)?))
+        } else {
+            let cert = match (&auth.client_certificate_data, &auth.client_certificate) {
+                (Some(data), _) => Some(decode_base64("client-certificate-data", data)?),
+                (None, Some(path)) => Some(load("kubeconfig client-certificate", Path::new(path))?),
+                (None, None) => None,
+            };
+            let key = match (&auth.client_key_data, &auth.client_key) {
+                (Some(data), _) => Some(decode_base64("client-key-data", data.expose_secret())?),
+                (None, Some(path)) => Some(load("kubeconfig client-key", Path::new(path))?),
+                (None, None) => None,
+            };
+            cert.zip(key)
         };
-        let key = match (&auth.client_key_data, &auth.client_key) {
-            (Some(data), _) => Some(decode_base64("client-key-data", data.expose_secret())?),
-            (None, Some(path)) => Some(load("kubeconfig client-key", Path::new(path))?),
-            (None, None) => None,
-        };
-        cert.zip(key)
-    };
     Ok(KubeletClientConfig {
         ca_pem,
         insecure_skip_tls_verify: config.kubelet_insecure_tls,

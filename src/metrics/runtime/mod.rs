@@ -22,12 +22,15 @@ pub mod scrape_loop;
 pub mod shared;
 pub mod source;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::Api;
-use kube::runtime::WatchStreamExt as _;
 use kube::core::PartialObjectMeta;
+use kube::runtime::WatchStreamExt as _;
 use kube::runtime::watcher::{self, watcher};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

@@ -162,11 +162,12 @@ impl<K: KubeletClient> ScrapeLoop<K> {
             tracing::warn!(node = %node, error = %error, "Failed to scrape node");
         }
         let at = (self.clock)();
+        let now = Instant::now();
         let timings = std::mem::take(&mut *timings.lock().unwrap_or_else(PoisonError::into_inner));
         for (node, outcome) in &cycle.results {
             self.observer.observe_node(&NodeObservation {
                 node,
-                duration: timings.get(node).copied(),
+                duration: timings.get(node).map(|t| t.elapsed(now)),
                 success: matches!(outcome, NodeScrape::Batch(_)),
                 at,
             });
@@ -213,7 +214,9 @@ fn log_readiness(previous: Option<bool>, store: &Store) -> bool {
         if ready {
             tracing::info!("Metric storage is ready");
         } else if store.node_points() == 0 {
-            tracing::info!("Metric storage is not ready, node metrics are missing, this may indicate a kubelet issue");
+            tracing::info!(
+                "Metric storage is not ready, node metrics are missing, this may indicate a kubelet issue"
+            );
         } else {
             tracing::info!(
                 "Metric storage is not ready, pod metrics are missing, this may indicate a container-runtime or kubelet issue"
@@ -223,29 +226,38 @@ fn log_readiness(previous: Option<bool>, store: &Store) -> bool {
     ready
 }
 
-/// Wraps the kubelet client to time each request, also when the cycle deadline drops it.
+/// A request's timing: running since, or finished after.
+#[derive(Debug, Clone, Copy)]
+enum Timing {
+    Started(Instant),
+    Done(Duration),
+}
+
+impl Timing {
+    /// The request's duration; one still running when the cycle deadline dropped it counts
+    /// until `now`.
+    fn elapsed(self, now: Instant) -> Duration {
+        match self {
+            Self::Started(start) => now.saturating_duration_since(start),
+            Self::Done(d) => d,
+        }
+    }
+}
+
+/// Wraps the kubelet client to time each request.
 struct TimedClient<K> {
     inner: Arc<K>,
-    timings: Arc<Mutex<BTreeMap<String, Duration>>>,
-}
-
-/// Records the elapsed time when the request finishes or is dropped.
-struct Timing<'a> {
-    start: Instant,
-    node: &'a str,
-    sink: &'a Mutex<BTreeMap<String, Duration>>,
-}
-
-impl Drop for Timing<'_> {
-    fn drop(&mut self) {
-        let elapsed = self.start.elapsed();
-        self.sink.lock().unwrap_or_else(PoisonError::into_inner).insert(self.node.to_owned(), elapsed);
-    }
+    timings: Arc<Mutex<BTreeMap<String, Timing>>>,
 }
 
 impl<K: KubeletClient> KubeletClient for TimedClient<K> {
     async fn fetch(&self, target: &Target) -> Result<Payload, FetchError> {
-        let _timing = Timing { start: Instant::now(), node: &target.node, sink: &self.timings };
-        self.inner.fetch(target).await
+        let start = Instant::now();
+        let record =
+            |t| self.timings.lock().unwrap_or_else(PoisonError::into_inner).insert(target.node.clone(), t);
+        record(Timing::Started(start));
+        let result = self.inner.fetch(target).await;
+        record(Timing::Done(start.elapsed()));
+        result
     }
 }

@@ -71,7 +71,11 @@ fn pod_sample(namespace: &str, name: &str, labels: BTreeMap<String, String>, usa
         containers: usage
             .containers
             .into_iter()
-            .map(|c| ContainerSample { name: c.name, cpu_nanocores: c.cpu_nanocores, memory_bytes: c.memory_bytes })
+            .map(|c| ContainerSample {
+                name: c.name,
+                cpu_nanocores: c.cpu_nanocores,
+                memory_bytes: c.memory_bytes,
+            })
             .collect(),
     }
 }
