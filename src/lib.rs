@@ -15,6 +15,7 @@ pub mod manifests;
 pub mod metrics;
 pub mod policy;
 pub mod quantity;
+pub mod run;
 pub mod selectors;
 pub mod server;
 pub mod version;

@@ -39,6 +39,13 @@ fn run(command: &Command) -> anyhow::Result<()> {
                 runtime()?.block_on(bellows::metrics::cli::scrape(source, node.as_deref(), access))?;
             println!("{}", serde_json::to_string_pretty(&batch).context("serialising the batch")?);
         }
+        Command::Run(args) => {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?
+                .block_on(bellows::run::run((**args).clone()))?;
+        }
         Command::Crds => print!("{}", bellows::policy::crds_yaml().context("rendering CRDs")?),
         Command::Version { output } => {
             let info = VersionInfo::current();

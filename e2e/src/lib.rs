@@ -1,1 +1,4 @@
 //! `bellows-e2e`: the simulated cluster (`bellows-sim`) and end-to-end tests for bellows.
+
+pub mod demo;
+pub mod sim;

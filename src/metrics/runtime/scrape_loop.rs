@@ -58,6 +58,8 @@ pub struct NodeObservation<'a> {
     pub duration: Option<Duration>,
     /// Whether the node contributed points (`metrics_server_kubelet_request_total{success}`).
     pub success: bool,
+    /// The failure message when the node did not contribute points.
+    pub failure: Option<&'a str>,
     /// When the tick observed it (`metrics_server_kubelet_last_request_time_seconds`).
     pub at: Timestamp,
 }
@@ -169,6 +171,10 @@ impl<K: KubeletClient> ScrapeLoop<K> {
                 node,
                 duration: timings.get(node).map(|t| t.elapsed(now)),
                 success: matches!(outcome, NodeScrape::Batch(_)),
+                failure: match outcome {
+                    NodeScrape::Failed(error) => Some(error.as_str()),
+                    NodeScrape::Batch(_) => None,
+                },
                 at,
             });
         }
