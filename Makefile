@@ -46,12 +46,17 @@ bench: ## run benchmarks (figures go to BENCHMARKS.md)
 # Generated artefacts are committed; CI fails when they differ from what the code generates.
 CRD_FILE := crds/autoscalingpolicies.autoscaling.bellows.dev.yaml
 
-generate: ## regenerate crds/ from the code
-	$(CARGO) run -q --locked -- crds > $(CRD_FILE)
+MANIFEST_FILE := manifests/metrics/bellows-metrics.yaml
 
-check-generated: ## fail when crds/ differs from `bellows crds`
+generate: ## regenerate crds/ and manifests/ from the code
+	$(CARGO) run -q --locked -- crds > $(CRD_FILE)
+	$(CARGO) run -q --locked -- manifests > $(MANIFEST_FILE)
+
+check-generated: ## fail when crds/ or manifests/ differ from what the code generates
 	@$(CARGO) run -q --locked -- crds | diff -u $(CRD_FILE) - \
 	  || { echo "crds/ is stale: run 'make generate' and commit the result"; exit 1; }
+	@$(CARGO) run -q --locked -- manifests | diff -u $(MANIFEST_FILE) - \
+	  || { echo "manifests/ is stale: run 'make generate' and commit the result"; exit 1; }
 	@echo "generated files up to date"
 
 # The acceptance tests want the kubectl the wire notes were measured with (1.37, PyPI wheel

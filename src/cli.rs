@@ -67,6 +67,8 @@ pub enum Command {
     },
     /// Print the custom resource definitions bellows installs (the committed crds/ files).
     Crds,
+    /// Print the deployment manifests (the committed manifests/ files).
+    Manifests,
     /// Print the version, git commit and compiled-in Kubernetes API version.
     Version {
         /// Output format.

@@ -41,7 +41,7 @@ fn help_lists_the_commands_that_exist() {
     let out = bellows(&["--help"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    for command in ["crds", "version"] {
+    for command in ["crds", "hpa", "manifests", "metrics", "run", "version"] {
         assert!(text.contains(command), "{command} missing from\n{text}");
     }
 }
@@ -74,4 +74,32 @@ fn crds_prints_exactly_the_committed_crd_files() {
     ))
     .unwrap();
     assert_eq!(stdout(&out), committed);
+}
+
+#[test]
+fn manifests_prints_exactly_the_committed_manifest_files() {
+    let out = bellows(&["manifests"]);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/manifests/metrics/bellows-metrics.yaml"
+    ))
+    .unwrap();
+    assert_eq!(stdout(&out), committed);
+}
+
+#[test]
+fn run_refuses_roles_that_do_not_exist_yet_before_touching_a_cluster() {
+    let out = bellows(&["run", "--components", "metrics,vpa-updater", "--kubeconfig", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not implemented yet (available: metrics, hpa)"), "{err}");
+}
+
+#[test]
+fn run_with_a_missing_kubeconfig_names_the_file() {
+    let out = bellows(&["run", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reading kubeconfig /nonexistent/kubeconfig"), "{err}");
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,32 +16,7 @@ use std::time::Duration;
 use bellows_e2e::sim::{SimConfig, SimHandle};
 use serde_json::json;
 
-fn client_minor(bin: &Path) -> Option<u32> {
-    let out = Command::new(bin).args(["version", "--client", "-o", "json"]).output().ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    v["clientVersion"]["minor"].as_str()?.trim_end_matches('+').parse().ok()
-}
-
-/// The kubectl to use, or why there is none.
-fn find_kubectl() -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os("KUBECTL") {
-        let path = PathBuf::from(path);
-        return if path.is_file() {
-            Ok(path)
-        } else {
-            Err(format!("KUBECTL={} is not a file", path.display()))
-        };
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/kubectl");
-    if venv.is_file() {
-        return Ok(venv);
-    }
-    match client_minor(Path::new("kubectl")) {
-        Some(minor) if minor >= 30 => Ok(PathBuf::from("kubectl")),
-        Some(minor) => Err(format!("kubectl on PATH is 1.{minor}, older than 1.30")),
-        None => Err("no kubectl: set KUBECTL, or install it into <workspace>/.venv/bin (make deps)".into()),
-    }
-}
+use common::kubectl::find_kubectl;
 
 /// A sim plus a kubectl pointed at it; removes its temp dir on drop.
 struct Harness {

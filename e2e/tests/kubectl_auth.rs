@@ -4,24 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bellows_e2e::sim::{SimConfig, SimHandle};
 
 fn find_kubectl() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("KUBECTL") {
-        return Some(PathBuf::from(path)).filter(|p| p.is_file());
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/kubectl");
-    if venv.is_file() {
-        return Some(venv);
-    }
-    let out = Command::new("kubectl").args(["version", "--client", "-o", "json"]).output().ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    let minor: u32 = v["clientVersion"]["minor"].as_str()?.trim_end_matches('+').parse().ok()?;
-    (minor >= 30).then(|| PathBuf::from("kubectl"))
+    common::kubectl::find_kubectl().ok()
 }
 
 struct Harness {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
 
+pub mod kubectl;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +69,11 @@ impl Client {
     /// A client presenting the admin certificate.
     pub fn admin(sim: &SimHandle) -> Self {
         Self::build(sim, Some(sim.admin_cert()))
+    }
+
+    /// A client presenting `cert` (see `SimHandle::issue_client_cert`).
+    pub fn with_cert(sim: &SimHandle, cert: &IssuedCert) -> Self {
+        Self::build(sim, Some(cert))
     }
 
     /// A client presenting no certificate.

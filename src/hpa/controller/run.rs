@@ -74,6 +74,7 @@ where
     S: Stream<Item = Result<WatchEvent<K>, watcher::Error>>,
 {
     let mut generations: HashMap<ObjectKey, Option<i64>> = HashMap::new();
+    let mut last_error: Option<(String, std::time::Instant)> = None;
     let mut stream = std::pin::pin!(stream);
     while let Some(event) = stream.next().await {
         match event {
@@ -91,7 +92,23 @@ where
                 ctx.forget(&key);
             }
             Ok(WatchEvent::Init | WatchEvent::InitDone) => {}
-            Err(err) => tracing::warn!(?kind, "watch error: {err}"),
+            Err(err) => {
+                // A retrying watch repeats the same error every backoff step: say it once a minute.
+                let text = err.to_string();
+                let repeated = last_error.as_ref().is_some_and(|(last, at)| {
+                    *last == text && at.elapsed() < std::time::Duration::from_mins(1)
+                });
+                if !repeated {
+                    if kind == AutoscalerKind::Policy && text.contains("404") {
+                        tracing::warn!(
+                            "AutoscalingPolicy CRD not installed (apply crds/): policies are ignored until it is; {text}"
+                        );
+                    } else {
+                        tracing::warn!(?kind, "watch error: {text}");
+                    }
+                    last_error = Some((text, std::time::Instant::now()));
+                }
+            }
         }
     }
 }

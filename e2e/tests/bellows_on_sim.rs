@@ -1,0 +1,269 @@
+//! The real `bellows run` against bellows-sim: metrics through the aggregator (`kubectl top`,
+//! `get --raw`), authorization of the aggregated API, and the HPA scaling a Deployment to what the
+//! upstream formula gives.
+//!
+//! The `bellows` binary is taken from `$BELLOWS_BIN`, else from the cargo target directory this
+//! test runs from (`cargo test --workspace` builds it, because the `bellows` package has
+//! integration tests). Scenario `e2e/scenarios/e2e-steady.yaml`: 2 pods requesting 100m CPU, each
+//! using 10m + 1m per request/s of a steady 100 requests/s split over ready pods.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bellows_e2e::sim::{SimConfig, SimHandle, scenario};
+use serde_json::{Value, json};
+
+fn bellows_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("BELLOWS_BIN") {
+        return PathBuf::from(path);
+    }
+    // target/<profile>/deps/<test> → target/<profile>/bellows
+    let exe = std::env::current_exe().expect("test executable path");
+    let path = exe.parent().and_then(Path::parent).expect("target dir").join("bellows");
+    assert!(
+        path.is_file(),
+        "{} not built: run `cargo build -p bellows` (or set BELLOWS_BIN)",
+        path.display()
+    );
+    path
+}
+
+/// The sim, bellows running against it, and a scratch directory; kills bellows on drop.
+struct Stack {
+    sim: SimHandle,
+    bellows: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.bellows.kill();
+        let _ = self.bellows.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Stack {
+    async fn start(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("bellows-on-sim-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let scenario =
+            scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/e2e-steady.yaml"))
+                .expect("scenario parses");
+        let config = SimConfig {
+            scenario: Some(scenario),
+            kubeconfig_out: Some(dir.join("kubeconfig")),
+            ..SimConfig::default()
+        };
+        let sim = common::start_sim_with(config).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        for (group, resource, object) in [
+            (
+                "",
+                "services",
+                json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "bellows", "namespace": "kube-system"},
+                "spec": {"ports": [{"port": 443, "targetPort": port}]}}),
+            ),
+            (
+                "",
+                "endpoints",
+                json!({"apiVersion": "v1", "kind": "Endpoints",
+                "metadata": {"name": "bellows", "namespace": "kube-system"},
+                "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": port}]}]}),
+            ),
+            (
+                "apiregistration.k8s.io",
+                "apiservices",
+                json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                "metadata": {"name": "v1beta1.metrics.k8s.io"},
+                "spec": {"service": {"name": "bellows", "namespace": "kube-system", "port": 443},
+                         "group": "metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": true,
+                         "groupPriorityMinimum": 100, "versionPriority": 100}}),
+            ),
+        ] {
+            sim.create(group, resource, object).expect("registering the APIService");
+        }
+        let log = std::fs::File::create(dir.join("bellows.log")).unwrap();
+        let bellows = Command::new(bellows_binary())
+            .args(["run", "--kubeconfig"])
+            .arg(dir.join("kubeconfig"))
+            .args(["--bind-address", "127.0.0.1", "--secure-port", &port.to_string(), "--cert-dir"])
+            .arg(dir.join("certs"))
+            .args([
+                "--kubelet-preferred-address-types=InternalIP",
+                "--kubelet-use-node-status-port",
+                "--metric-resolution=10s",
+                "--kubelet-request-timeout=5s",
+                "--horizontal-pod-autoscaler-sync-period=2s",
+            ])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("bellows starts");
+        Self { sim, bellows, dir, port }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("bellows.log")).unwrap_or_default()
+    }
+
+    fn kubectl(&self, args: &[&str]) -> Option<(bool, String, String)> {
+        let kubectl = common::kubectl::find_kubectl().ok()?;
+        let out = Command::new(kubectl)
+            .arg("--kubeconfig")
+            .arg(self.dir.join("kubeconfig"))
+            .arg("--cache-dir")
+            .arg(self.dir.join("cache"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .ok()?;
+        Some((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
+    /// Polls `check` every 500 ms until it returns `Some`, failing after `limit` with bellows' log.
+    async fn wait_for<T>(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        mut check: impl FnMut(&Self) -> Option<T>,
+    ) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(value) = check(self) {
+                return value;
+            }
+            if let Ok(Some(status)) = self.bellows.try_wait() {
+                panic!("bellows exited ({status}) while waiting for {what}:\n{}", self.log());
+            }
+            assert!(
+                start.elapsed() < limit,
+                "timed out after {limit:?} waiting for {what}; bellows log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+fn pod_metrics_via_aggregator(stack: &Stack) -> Option<Value> {
+    let (ok, out, _) =
+        stack.kubectl(&["get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods"])?;
+    let list: Value = serde_json::from_str(&out).ok().filter(|_| ok)?;
+    (list["items"].as_array()?.len() == 2).then_some(list)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_through_the_aggregator_with_the_load_models_numbers() {
+    let mut stack = Stack::start("metrics").await;
+    if common::kubectl::find_kubectl().is_err() {
+        eprintln!("skipping: no kubectl (run `make kubectl`)");
+        return;
+    }
+    let list = stack
+        .wait_for("pod metrics through the aggregator", Duration::from_secs(60), pod_metrics_via_aggregator)
+        .await;
+    // 10m + 1m × (100 rps / 2 pods) = 60m per pod; the kubelet integrates it exactly, the store
+    // divides by the window and truncates to nanocores.
+    for item in list["items"].as_array().unwrap() {
+        let cpu = item["containers"][0]["usage"]["cpu"].as_str().unwrap();
+        let nanos: u64 =
+            cpu.strip_suffix('n').and_then(|n| n.parse().ok()).expect("CPU in nanocores, as metrics-server");
+        assert!((59_000_000..=60_000_000).contains(&nanos), "cpu {cpu} in {item}");
+        assert_eq!(item["containers"][0]["usage"]["memory"], "32Mi");
+        assert_eq!(item["window"].as_str().map(|w| w.ends_with('s')), Some(true));
+    }
+    let (ok, top, err) = stack.kubectl(&["top", "pods", "--no-headers"]).unwrap();
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<&str>> = top.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 2, "{top}");
+    for row in rows {
+        assert!(row[1] == "60m" || row[1] == "59m", "{top}");
+        assert_eq!(row[2], "32Mi", "{top}");
+    }
+    let (ok, nodes, err) = stack.kubectl(&["top", "nodes", "--no-headers"]).unwrap();
+    assert!(ok, "{err}");
+    assert_eq!(nodes.lines().count(), 2, "{nodes}");
+    // An identity without RBAC is refused by the aggregator before bellows is asked.
+    let nobody = stack.sim.issue_client_cert("nobody", &[]).unwrap();
+    let client = common::Client::with_cert(&stack.sim, &nobody);
+    let reply = client.get("/apis/metrics.k8s.io/v1beta1/nodes").await;
+    assert_eq!(reply.status, 403, "{:?}", reply.body);
+    // Straight to bellows without credentials: anonymous, refused by SubjectAccessReview.
+    let direct = std::process::Command::new("curl")
+        .args(["-sk", &format!("https://127.0.0.1:{}/apis/metrics.k8s.io/v1beta1/nodes", stack.port)])
+        .output();
+    if let Ok(out) = direct {
+        let body: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        assert_eq!(body["code"], 403, "{body}");
+        assert_eq!(body["reason"], "Forbidden");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hpa_scales_to_what_the_formula_gives_and_no_further() {
+    let mut stack = Stack::start("hpa").await;
+    stack
+        .sim
+        .create(
+            "autoscaling",
+            "horizontalpodautoscalers",
+            json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                         "minReplicas": 2, "maxReplicas": 10,
+                         "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                             "target": {"type": "Utilization", "averageUtilization": 30}}}]}}),
+        )
+        .unwrap();
+    // 2 pods at 60% vs 30% → ceil(2 × 2) = 4. With 4 pods: 10m + 25m = 35% → ceil(4 × 35/30) = 5.
+    // With 5 pods: 10m + 20m = 30% → within tolerance: 5 is the fixed point.
+    let replicas = |s: &Stack| {
+        s.sim.get("apps", "deployments", "default", "web").and_then(|d| d["spec"]["replicas"].as_i64())
+    };
+    stack.wait_for("the first scale-up", Duration::from_secs(90), |s| replicas(s).filter(|r| *r > 2)).await;
+    assert_eq!(replicas(&stack), Some(4), "first step is ceil(2 × 60/30)");
+    stack.wait_for("the second scale-up", Duration::from_secs(90), |s| replicas(s).filter(|r| *r > 4)).await;
+    assert_eq!(replicas(&stack), Some(5));
+    // No further: hold for a few syncs and metric resolutions.
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    assert_eq!(replicas(&stack), Some(5), "bellows log:\n{}", stack.log());
+    let hpa = stack.sim.get("autoscaling", "horizontalpodautoscalers", "default", "web").unwrap();
+    assert_eq!(hpa["status"]["desiredReplicas"], 5);
+    assert_eq!(hpa["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"], 30);
+    let conditions: Vec<(&str, &str)> = hpa["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["type"].as_str().unwrap(), c["reason"].as_str().unwrap()))
+        .collect();
+    assert!(conditions.contains(&("ScalingActive", "ValidMetricFound")), "{conditions:?}");
+    let (events, _) = stack
+        .sim
+        .cluster()
+        .list(&bellows_e2e::sim::store::ResourceKey::new("events.k8s.io", "events"), Some("default"));
+    let rescales: Vec<&str> = events
+        .iter()
+        .filter(|e| e["reason"] == "SuccessfulRescale")
+        .filter_map(|e| e["note"].as_str())
+        .collect();
+    assert!(
+        rescales
+            .contains(&"New size: 4; reason: cpu resource utilization (percentage of request) above target"),
+        "{rescales:?}"
+    );
+    assert!(
+        rescales
+            .contains(&"New size: 5; reason: cpu resource utilization (percentage of request) above target"),
+        "{rescales:?}"
+    );
+}
