@@ -63,8 +63,12 @@ fn the_example_scenario_parses_with_every_feature() {
 fn the_demo_scenario_parses() {
     let s = load(&scenarios_dir().join("demo.yaml")).unwrap();
     assert_eq!(s.workloads.len(), 1);
-    assert_eq!(s.workloads[0].curve.rps_at(150.0), 110.0);
-    assert_eq!(s.workloads[0].curve.rps_at(660.0), 20.0);
+    // 20 rps, a ramp to 170 between 15 s and 35 s, a drop back to 20 at 95 s.
+    assert_eq!(s.workloads[0].curve.rps_at(10.0), 20.0);
+    assert_eq!(s.workloads[0].curve.rps_at(25.0), 95.0);
+    assert_eq!(s.workloads[0].curve.rps_at(60.0), 170.0);
+    assert_eq!(s.workloads[0].curve.rps_at(100.0), 20.0);
+    assert!(s.faults.is_empty());
 }
 
 #[test]
