@@ -19,3 +19,4 @@ pub mod run;
 pub mod selectors;
 pub mod server;
 pub mod version;
+pub mod yaml;
