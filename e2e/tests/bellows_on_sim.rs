@@ -61,50 +61,21 @@ impl Stack {
         };
         let sim = common::start_sim_with(config).await;
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        for (group, resource, object) in [
-            (
-                "",
-                "services",
-                json!({"apiVersion": "v1", "kind": "Service",
-                "metadata": {"name": "bellows", "namespace": "kube-system"},
-                "spec": {"ports": [{"port": 443, "targetPort": port}]}}),
-            ),
-            (
-                "",
-                "endpoints",
-                json!({"apiVersion": "v1", "kind": "Endpoints",
-                "metadata": {"name": "bellows", "namespace": "kube-system"},
-                "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": port}]}]}),
-            ),
-            (
-                "apiregistration.k8s.io",
-                "apiservices",
-                json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
-                "metadata": {"name": "v1beta1.metrics.k8s.io"},
-                "spec": {"service": {"name": "bellows", "namespace": "kube-system", "port": 443},
-                         "group": "metrics.k8s.io", "version": "v1beta1", "insecureSkipTLSVerify": true,
-                         "groupPriorityMinimum": 100, "versionPriority": 100}}),
-            ),
-        ] {
+        for (group, resource, object) in bellows_e2e::demo::api_service_objects(port) {
             sim.create(group, resource, object).expect("registering the APIService");
         }
         let log = std::fs::File::create(dir.join("bellows.log")).unwrap();
-        let bellows = Command::new(bellows_binary())
-            .args(["run", "--kubeconfig"])
-            .arg(dir.join("kubeconfig"))
-            .args(["--bind-address", "127.0.0.1", "--secure-port", &port.to_string(), "--cert-dir"])
-            .arg(dir.join("certs"))
-            .args([
-                "--kubelet-preferred-address-types=InternalIP",
-                "--kubelet-use-node-status-port",
-                "--metric-resolution=10s",
-                "--kubelet-request-timeout=5s",
-                "--horizontal-pod-autoscaler-sync-period=2s",
-            ])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("bellows starts");
+        let bellows = bellows_e2e::demo::bellows_command(
+            &bellows_binary(),
+            &dir.join("kubeconfig"),
+            port,
+            &dir.join("certs"),
+            "2s",
+        )
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("bellows starts");
         Self { sim, bellows, dir, port }
     }
 

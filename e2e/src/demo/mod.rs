@@ -79,8 +79,8 @@ fn hpa() -> Value {
 }
 
 /// The objects that make bellows the cluster's `metrics.k8s.io` (as `manifests/` does in a real
-/// cluster, with the Service's endpoint on loopback).
-fn api_service_objects(port: u16) -> [(&'static str, &'static str, Value); 3] {
+/// cluster, with the Service's endpoint on loopback): (group, resource, object) to create.
+pub fn api_service_objects(port: u16) -> [(&'static str, &'static str, Value); 3] {
     [
         (
             "",
@@ -108,20 +108,35 @@ fn api_service_objects(port: u16) -> [(&'static str, &'static str, Value); 3] {
     ]
 }
 
-fn spawn_bellows(options: &DemoOptions, kubeconfig: &Path, port: u16) -> anyhow::Result<Child> {
-    let log = std::fs::File::create(options.out.join("bellows.log")).context("creating bellows.log")?;
-    Command::new(&options.bellows)
+/// `bellows run` against the sim: metrics on `127.0.0.1:port` (as registered by
+/// [`api_service_objects`]), kubelets by `InternalIP` and status port, the shortest resolution
+/// metrics-server allows (10 s) and an HPA sync every `sync_period`.
+pub fn bellows_command(
+    bellows: &Path,
+    kubeconfig: &Path,
+    port: u16,
+    cert_dir: &Path,
+    sync_period: &str,
+) -> Command {
+    let mut command = Command::new(bellows);
+    command
         .args(["run", "--kubeconfig"])
         .arg(kubeconfig)
         .args(["--bind-address", "127.0.0.1", "--secure-port", &port.to_string(), "--cert-dir"])
-        .arg(options.out.join("certs"))
+        .arg(cert_dir)
         .args([
             "--kubelet-preferred-address-types=InternalIP",
             "--kubelet-use-node-status-port",
             "--metric-resolution=10s",
             "--kubelet-request-timeout=5s",
-            "--horizontal-pod-autoscaler-sync-period=5s",
-        ])
+            &format!("--horizontal-pod-autoscaler-sync-period={sync_period}"),
+        ]);
+    command
+}
+
+fn spawn_bellows(options: &DemoOptions, kubeconfig: &Path, port: u16) -> anyhow::Result<Child> {
+    let log = std::fs::File::create(options.out.join("bellows.log")).context("creating bellows.log")?;
+    bellows_command(&options.bellows, kubeconfig, port, &options.out.join("certs"), "5s")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
