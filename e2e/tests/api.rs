@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use bellows_e2e::sim::SimConfig;
-use common::{Client, configmap, deployment, start_sim, start_sim_with};
+use common::{Client, configmap, deployment, start_bare_sim, start_sim_with};
 use http::Method;
 use serde_json::{Value, json};
 
@@ -24,7 +24,7 @@ fn names(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn requests_without_a_client_certificate_get_401() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let reply = Client::anonymous(&sim).get("/api/v1/namespaces").await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.body["kind"], "Status");
@@ -35,7 +35,7 @@ async fn requests_without_a_client_certificate_get_401() {
 
 #[tokio::test]
 async fn discovery_lists_groups_and_resources_with_subresources() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let api = c.get("/api").await;
     assert_eq!(
@@ -67,7 +67,7 @@ async fn discovery_lists_groups_and_resources_with_subresources() {
 
 #[tokio::test]
 async fn create_get_update_delete_round_trip_with_upstream_errors() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let created = c.post(CMS, &configmap("cfg", &json!({"app": "x"}))).await;
     assert_eq!(created.status, 201);
@@ -100,7 +100,7 @@ async fn create_get_update_delete_round_trip_with_upstream_errors() {
 
 #[tokio::test]
 async fn bad_requests_get_400_404_405_and_415() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let malformed =
         c.call(Method::POST, CMS, Some("application/json"), None, Some(&json!("{not json"))).await;
@@ -120,7 +120,7 @@ async fn bad_requests_get_400_404_405_and_415() {
 
 #[tokio::test]
 async fn list_pages_with_limit_and_continue() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     for name in ["a", "b", "c", "d", "e"] {
         assert_eq!(c.post(CMS, &configmap(name, &json!({}))).await.status, 201);
@@ -140,7 +140,7 @@ async fn list_pages_with_limit_and_continue() {
 
 #[tokio::test]
 async fn label_and_field_selectors_filter_lists() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("web", &json!({"app": "web", "tier": "front"}))).await;
     c.post(CMS, &configmap("db", &json!({"app": "db"}))).await;
@@ -163,7 +163,7 @@ async fn label_and_field_selectors_filter_lists() {
 
 #[tokio::test]
 async fn all_namespaces_list_spans_namespaces() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("a", &json!({}))).await;
     c.post("/api/v1/namespaces/kube-system/configmaps", &configmap("b", &json!({}))).await;
@@ -175,7 +175,7 @@ async fn all_namespaces_list_spans_namespaces() {
 
 #[tokio::test]
 async fn watch_streams_added_modified_deleted_from_a_resource_version() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let list = c.get(CMS).await;
     let rv = list.body["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
@@ -196,7 +196,7 @@ async fn watch_streams_added_modified_deleted_from_a_resource_version() {
 
 #[tokio::test]
 async fn watch_without_resource_version_starts_with_current_objects() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("old", &json!({}))).await;
     let mut watch = c.watch(&format!("{CMS}?watch=true")).await;
@@ -210,7 +210,7 @@ async fn watch_without_resource_version_starts_with_current_objects() {
 
 #[tokio::test]
 async fn watch_sends_bookmarks_when_allowed() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let rv = c.get(CMS).await.body["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
     let mut watch = c.watch(&format!("{CMS}?watch=1&allowWatchBookmarks=true&resourceVersion={rv}")).await;
@@ -241,7 +241,7 @@ async fn watch_from_a_compacted_version_gets_a_410_error_event() {
 
 #[tokio::test]
 async fn watch_ends_after_timeout_seconds() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let mut watch =
         Client::admin(&sim).watch(&format!("{CMS}?watch=1&resourceVersion=1&timeoutSeconds=1")).await;
     let start = std::time::Instant::now();
@@ -251,7 +251,7 @@ async fn watch_ends_after_timeout_seconds() {
 
 #[tokio::test]
 async fn patch_types_merge_json_strategic_and_apply() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(DEPLOYS, &deployment("web", 1)).await;
     let path = format!("{DEPLOYS}/web");
@@ -320,7 +320,7 @@ async fn patch_types_merge_json_strategic_and_apply() {
 
 #[tokio::test]
 async fn a_patch_with_a_stale_resource_version_conflicts() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("x", &json!({}))).await;
     let reply = c
@@ -335,7 +335,7 @@ async fn a_patch_with_a_stale_resource_version_conflicts() {
 
 #[tokio::test]
 async fn scale_subresource_reads_and_writes_replicas() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(DEPLOYS, &deployment("web", 2)).await;
     let path = format!("{DEPLOYS}/web/scale");
@@ -361,7 +361,7 @@ async fn scale_subresource_reads_and_writes_replicas() {
 
 #[tokio::test]
 async fn status_subresource_changes_only_status_and_main_resource_only_spec() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let created = c.post(DEPLOYS, &deployment("web", 2)).await.body;
     let mut obj = created.clone();
@@ -390,7 +390,7 @@ async fn status_subresource_changes_only_status_and_main_resource_only_spec() {
 
 #[tokio::test]
 async fn table_output_has_printer_columns_and_partial_metadata() {
-    let sim = start_sim(2).await;
+    let sim = start_bare_sim(2).await;
     let c = Client::admin(&sim);
     c.post(DEPLOYS, &deployment("web", 3)).await;
     let table = c.call(Method::GET, DEPLOYS, None, Some(TABLE), None).await.body;
@@ -413,7 +413,7 @@ async fn table_output_has_printer_columns_and_partial_metadata() {
 
 #[tokio::test]
 async fn crds_created_through_the_api_serve_their_resource_with_printer_columns() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": "widgets.example.com"},
@@ -457,7 +457,7 @@ async fn crds_created_through_the_api_serve_their_resource_with_printer_columns(
 
 #[tokio::test]
 async fn in_process_writes_are_visible_over_http() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     sim.create(
         "",
         "configmaps",
@@ -482,7 +482,7 @@ async fn a_non_loopback_listen_address_is_refused() {
 
 #[tokio::test]
 async fn dry_run_writes_answer_without_storing() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let created = c.post(&format!("{CMS}?dryRun=All"), &configmap("dry", &json!({}))).await;
     assert_eq!((created.status, created.body["metadata"]["name"].as_str()), (201, Some("dry")));
@@ -503,7 +503,7 @@ async fn dry_run_writes_answer_without_storing() {
 
 #[tokio::test]
 async fn watch_with_a_selector_reports_objects_entering_and_leaving_it() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     let created = c.post(CMS, &configmap("m", &json!({"app": "other"}))).await.body;
     let rv = created["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
@@ -521,7 +521,7 @@ async fn watch_with_a_selector_reports_objects_entering_and_leaving_it() {
 
 #[tokio::test]
 async fn table_watch_events_carry_one_row_tables() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("t", &json!({}))).await;
     let mut watch = c.watch_with_accept(&format!("{CMS}?watch=1"), TABLE).await;
@@ -534,7 +534,7 @@ async fn table_watch_events_carry_one_row_tables() {
 
 #[tokio::test]
 async fn all_namespaces_pages_follow_namespace_then_name_order() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     for ns in ["a", "a-x"] {
         c.post("/api/v1/namespaces", &json!({"metadata": {"name": ns}})).await;
@@ -570,7 +570,7 @@ async fn all_namespaces_pages_follow_namespace_then_name_order() {
 
 #[tokio::test]
 async fn patches_that_make_the_object_not_an_object_are_rejected() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("x", &json!({}))).await;
     let ops = json!([{"op": "replace", "path": "", "value": [1, 2]}]);
@@ -582,7 +582,7 @@ async fn patches_that_make_the_object_not_an_object_are_rejected() {
 
 #[tokio::test]
 async fn metadata_only_clients_get_partial_object_metadata() {
-    let sim = start_sim(0).await;
+    let sim = start_bare_sim(0).await;
     let c = Client::admin(&sim);
     c.post(CMS, &configmap("meta", &json!({"app": "x"}))).await;
     let accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";

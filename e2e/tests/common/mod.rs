@@ -27,6 +27,22 @@ pub async fn start_sim(nodes: usize) -> SimHandle {
         .await
 }
 
+/// Start a sim with `nodes` nodes, fast bookmarks and no controllers: objects are only stored,
+/// so API-mechanics tests see exactly what they wrote (no controller writes in between).
+pub async fn start_bare_sim(nodes: usize) -> SimHandle {
+    let controllers = bellows_e2e::sim::controllers::ControllerSettings {
+        enabled: false,
+        ..bellows_e2e::sim::controllers::ControllerSettings::default()
+    };
+    start_sim_with(SimConfig {
+        nodes,
+        bookmark_interval: Duration::from_millis(200),
+        controllers,
+        ..SimConfig::default()
+    })
+    .await
+}
+
 /// Start a sim with a given config.
 pub async fn start_sim_with(config: SimConfig) -> SimHandle {
     Sim::start(config).await.expect("sim starts")
