@@ -237,9 +237,9 @@ async fn the_hpa_scales_to_what_the_formula_gives_and_no_further() {
             .contains(&"New size: 4; reason: cpu resource utilization (percentage of request) above target"),
         "{rescales:?}"
     );
-    assert!(
-        rescales
-            .contains(&"New size: 5; reason: cpu resource utilization (percentage of request) above target"),
-        "{rescales:?}"
-    );
+    // The second step's reason may be empty: upstream names a reason only when the current metric
+    // proposal itself differs from the current size, not when stabilization carries an earlier,
+    // higher recommendation forward (which happens when the first 4-pod sample still counted a
+    // pod as initializing).
+    assert!(rescales.iter().any(|r| r.starts_with("New size: 5; reason: ")), "{rescales:?}");
 }
