@@ -306,11 +306,7 @@ async fn middleware<T: TokenReviewer, A: AccessReviewer>(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let attributes = RequestAttributes::from_request(
-        request.method().as_str(),
-        request.uri().path(),
-        request.uri().query(),
-    );
+    let attributes = RequestAttributes::of(&request);
     let peer = request.extensions().get::<PeerIdentity>().cloned();
     match auth.check(&attributes, peer.as_ref(), request.headers_mut()).await {
         Ok(user) => {

@@ -369,11 +369,7 @@ pub async fn track_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    let attributes = RequestAttributes::from_request(
-        request.method().as_str(),
-        request.uri().path(),
-        request.uri().query(),
-    );
+    let attributes = RequestAttributes::of(&request);
     let started = Instant::now();
     let response = next.run(request).await;
     telemetry.observe_request(&attributes, response.status().as_u16(), started.elapsed());

@@ -37,6 +37,15 @@ fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
 const OID_ORGANIZATION: &[u8] = &[0x55, 0x04, 0x0a];
 
+/// The subject identity of the client certificate a TLS connection presented, if any.
+pub fn peer_identity<IO>(tls: &tokio_rustls::server::TlsStream<IO>) -> Option<CertIdentity> {
+    tls.get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|cert| identity(cert.as_ref()))
+}
+
 /// The subject identity of a DER certificate, or `None` if it does not parse.
 pub fn identity(der: &[u8]) -> Option<CertIdentity> {
     let (_, cert, _) = element(der)?;

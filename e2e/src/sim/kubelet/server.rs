@@ -177,12 +177,7 @@ impl NodeServer {
 
     async fn connection(self: Arc<Self>, tcp: tokio::net::TcpStream) {
         let Ok(tls) = self.acceptor.accept(tcp).await else { return };
-        let identity = tls
-            .get_ref()
-            .1
-            .peer_certificates()
-            .and_then(|chain| chain.first())
-            .and_then(|cert| certinfo::identity(cert.as_ref()));
+        let identity = certinfo::peer_identity(&tls);
         let service = service_fn(move |req| {
             let this = Arc::clone(&self);
             let identity = identity.clone();

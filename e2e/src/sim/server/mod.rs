@@ -147,12 +147,7 @@ pub async fn serve(
                 let state = Arc::clone(&state);
                 connections.spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
-                    let identity = tls
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(|chain| chain.first())
-                        .and_then(|cert| certinfo::identity(cert.as_ref()));
+                    let identity = certinfo::peer_identity(&tls);
                     let service = service_fn(move |req| {
                         let state = Arc::clone(&state);
                         let identity = identity.clone();

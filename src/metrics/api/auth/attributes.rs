@@ -61,6 +61,11 @@ fn split_path(path: &str) -> Vec<&str> {
 }
 
 impl RequestAttributes {
+    /// Attributes of an HTTP request (its method, path and query).
+    pub fn of<B>(request: &http::Request<B>) -> Self {
+        Self::from_request(request.method().as_str(), request.uri().path(), request.uri().query())
+    }
+
     /// Attributes of `method path?query`.
     pub fn from_request(method: &str, path: &str, query: Option<&str>) -> Self {
         let non_resource = || Self {
