@@ -2,129 +2,15 @@
 //! `get --raw`), authorization of the aggregated API, and the HPA scaling a Deployment to what the
 //! upstream formula gives.
 //!
-//! The `bellows` binary is taken from `$BELLOWS_BIN`, else from the cargo target directory this
-//! test runs from (`cargo test --workspace` builds it, because the `bellows` package has
-//! integration tests). Scenario `e2e/scenarios/e2e-steady.yaml`: 2 pods requesting 100m CPU, each
+//! The harness is `common::stack`. Scenario `e2e/scenarios/e2e-steady.yaml`: 2 pods requesting 100m CPU, each
 //! using 10m + 1m per request/s of a steady 100 requests/s split over ready pods.
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bellows_e2e::sim::{SimConfig, SimHandle, scenario};
+use common::stack::{Stack, StackOptions};
 use serde_json::{Value, json};
-
-fn bellows_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("BELLOWS_BIN") {
-        return PathBuf::from(path);
-    }
-    // target/<profile>/deps/<test> → target/<profile>/bellows
-    let exe = std::env::current_exe().expect("test executable path");
-    let path = exe.parent().and_then(Path::parent).expect("target dir").join("bellows");
-    assert!(
-        path.is_file(),
-        "{} not built: run `cargo build -p bellows` (or set BELLOWS_BIN)",
-        path.display()
-    );
-    path
-}
-
-/// The sim, bellows running against it, and a scratch directory; kills bellows on drop.
-struct Stack {
-    sim: SimHandle,
-    bellows: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        let _ = self.bellows.kill();
-        let _ = self.bellows.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Stack {
-    async fn start(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("bellows-on-sim-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let scenario =
-            scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/e2e-steady.yaml"))
-                .expect("scenario parses");
-        let config = SimConfig {
-            scenario: Some(scenario),
-            kubeconfig_out: Some(dir.join("kubeconfig")),
-            ..SimConfig::default()
-        };
-        let sim = common::start_sim_with(config).await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        for (group, resource, object) in bellows_e2e::demo::api_service_objects(port) {
-            sim.create(group, resource, object).expect("registering the APIService");
-        }
-        let log = std::fs::File::create(dir.join("bellows.log")).unwrap();
-        let bellows = bellows_e2e::demo::bellows_command(
-            &bellows_binary(),
-            &dir.join("kubeconfig"),
-            port,
-            &dir.join("certs"),
-            "2s",
-        )
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("bellows starts");
-        Self { sim, bellows, dir, port }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("bellows.log")).unwrap_or_default()
-    }
-
-    fn kubectl(&self, args: &[&str]) -> Option<(bool, String, String)> {
-        let kubectl = common::kubectl::find_kubectl().ok()?;
-        let out = Command::new(kubectl)
-            .arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .output()
-            .ok()?;
-        Some((
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        ))
-    }
-
-    /// Polls `check` every 500 ms until it returns `Some`, failing after `limit` with bellows' log.
-    async fn wait_for<T>(
-        &mut self,
-        what: &str,
-        limit: Duration,
-        mut check: impl FnMut(&Self) -> Option<T>,
-    ) -> T {
-        let start = Instant::now();
-        loop {
-            if let Some(value) = check(self) {
-                return value;
-            }
-            if let Ok(Some(status)) = self.bellows.try_wait() {
-                panic!("bellows exited ({status}) while waiting for {what}:\n{}", self.log());
-            }
-            assert!(
-                start.elapsed() < limit,
-                "timed out after {limit:?} waiting for {what}; bellows log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-}
 
 fn pod_metrics_via_aggregator(stack: &Stack) -> Option<Value> {
     let (ok, out, _) =
@@ -135,7 +21,7 @@ fn pod_metrics_via_aggregator(stack: &Stack) -> Option<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_through_the_aggregator_with_the_load_models_numbers() {
-    let mut stack = Stack::start("metrics").await;
+    let mut stack = Stack::start(StackOptions::new("metrics")).await;
     if common::kubectl::find_kubectl().is_err() {
         eprintln!("skipping: no kubectl (run `make kubectl`)");
         return;
@@ -183,7 +69,7 @@ async fn metrics_are_served_through_the_aggregator_with_the_load_models_numbers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hpa_scales_to_what_the_formula_gives_and_no_further() {
-    let mut stack = Stack::start("hpa").await;
+    let mut stack = Stack::start(StackOptions::new("hpa")).await;
     stack
         .sim
         .create(

@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
 
 pub mod kubectl;
+pub mod stack;
 
 use std::sync::Arc;
 use std::time::Duration;
