@@ -47,15 +47,20 @@ bench: ## run benchmarks (figures go to BENCHMARKS.md)
 CRD_FILE := crds/autoscalingpolicies.autoscaling.bellows.dev.yaml
 
 MANIFEST_FILE := manifests/metrics/bellows-metrics.yaml
+HPA_MANIFEST_FILE := manifests/hpa/bellows-hpa.yaml
 
 generate: ## regenerate crds/ and manifests/ from the code
 	$(CARGO) run -q --locked -- crds > $(CRD_FILE)
-	$(CARGO) run -q --locked -- manifests > $(MANIFEST_FILE)
+	$(CARGO) run -q --locked -- manifests metrics > $(MANIFEST_FILE)
+	@mkdir -p $(dir $(HPA_MANIFEST_FILE))
+	$(CARGO) run -q --locked -- manifests hpa > $(HPA_MANIFEST_FILE)
 
 check-generated: ## fail when crds/ or manifests/ differ from what the code generates
 	@$(CARGO) run -q --locked -- crds | diff -u $(CRD_FILE) - \
 	  || { echo "crds/ is stale: run 'make generate' and commit the result"; exit 1; }
-	@$(CARGO) run -q --locked -- manifests | diff -u $(MANIFEST_FILE) - \
+	@$(CARGO) run -q --locked -- manifests metrics | diff -u $(MANIFEST_FILE) - \
+	  || { echo "manifests/ is stale: run 'make generate' and commit the result"; exit 1; }
+	@$(CARGO) run -q --locked -- manifests hpa | diff -u $(HPA_MANIFEST_FILE) - \
 	  || { echo "manifests/ is stale: run 'make generate' and commit the result"; exit 1; }
 	@echo "generated files up to date"
 

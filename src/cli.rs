@@ -67,8 +67,12 @@ pub enum Command {
     },
     /// Print the custom resource definitions bellows installs (the committed crds/ files).
     Crds,
-    /// Print the deployment manifests (the committed manifests/ files).
-    Manifests,
+    /// Print the deployment manifests of one component (the committed manifests/ files).
+    Manifests {
+        /// Which component: `metrics` (manifests/metrics/) or `hpa` (manifests/hpa/).
+        #[arg(value_enum, default_value_t = crate::manifests::Component::Metrics)]
+        component: crate::manifests::Component,
+    },
     /// Print the version, git commit and compiled-in Kubernetes API version.
     Version {
         /// Output format.

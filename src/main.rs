@@ -46,8 +46,8 @@ fn run(command: &Command) -> anyhow::Result<()> {
                 .context("starting the async runtime")?
                 .block_on(bellows::run::run((**args).clone()))?;
         }
-        Command::Manifests => {
-            print!("{}", bellows::manifests::manifests_yaml().context("rendering manifests")?);
+        Command::Manifests { component } => {
+            print!("{}", bellows::manifests::manifests_yaml(*component).context("rendering manifests")?);
         }
         Command::Crds => print!("{}", bellows::policy::crds_yaml().context("rendering CRDs")?),
         Command::Version { output } => {

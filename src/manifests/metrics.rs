@@ -16,20 +16,18 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, Namespace, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext, Service, ServiceAccount,
-    ServicePort, ServiceSpec, Volume, VolumeMount,
+    Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, Namespace, PodSpec, PodTemplateSpec,
+    Probe, ResourceRequirements, Service, ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
-use k8s_openapi::api::rbac::v1::{
-    ClusterRole, ClusterRoleBinding, PolicyRule, RoleBinding, RoleRef, Subject,
-};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::{
     APIService, APIServiceSpec, ServiceReference,
 };
-use serde::Serialize;
+
+use super::objects::{self, role_ref, rule, value};
 
 /// Name shared by the `ServiceAccount`, `Service` and `Deployment`.
 pub const NAME: &str = "bellows";
@@ -61,56 +59,19 @@ impl Default for ManifestOptions {
     }
 }
 
-/// Labels on every object; the first two also select the pods.
+/// `app.kubernetes.io/component` of the metrics objects.
+const COMPONENT: &str = "metrics";
+
 fn labels() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/component".to_owned(), "metrics".to_owned()),
-        ("app.kubernetes.io/name".to_owned(), NAME.to_owned()),
-    ])
+    objects::labels(COMPONENT)
 }
 
 fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name.to_owned()),
-        namespace: namespace.map(str::to_owned),
-        labels: Some(labels()),
-        ..ObjectMeta::default()
-    }
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
-    PolicyRule {
-        api_groups: Some(strings(&[group])),
-        resources: Some(strings(resources)),
-        verbs: strings(verbs),
-        ..PolicyRule::default()
-    }
+    objects::meta(COMPONENT, name, namespace)
 }
 
 fn service_account_subject(namespace: &str) -> Subject {
-    Subject {
-        kind: "ServiceAccount".to_owned(),
-        name: NAME.to_owned(),
-        namespace: Some(namespace.to_owned()),
-        ..Subject::default()
-    }
-}
-
-fn role_ref(kind: &str, name: &str) -> RoleRef {
-    RoleRef {
-        api_group: "rbac.authorization.k8s.io".to_owned(),
-        kind: kind.to_owned(),
-        name: name.to_owned(),
-    }
-}
-
-fn value(object: impl Serialize) -> serde_json::Value {
-    // k8s-openapi types serialise to plain JSON objects; a failure is impossible by construction.
-    serde_json::to_value(object).unwrap_or(serde_json::Value::Null)
+    objects::service_account_subject(NAME, namespace)
 }
 
 /// Every object, in apply order (namespace, identity, RBAC, `Service`, `Deployment`,
@@ -227,18 +188,7 @@ fn container(opts: &ManifestOptions) -> Container {
             ])),
             ..ResourceRequirements::default()
         }),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities { drop: Some(strings(&["ALL"])), ..Capabilities::default() }),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            run_as_user: Some(1000),
-            seccomp_profile: Some(SeccompProfile {
-                type_: "RuntimeDefault".to_owned(),
-                ..SeccompProfile::default()
-            }),
-            ..SecurityContext::default()
-        }),
+        security_context: Some(objects::hardened_security_context()),
         volume_mounts: Some(vec![VolumeMount {
             name: "tmp-dir".to_owned(),
             mount_path: "/tmp".to_owned(),
