@@ -139,4 +139,5 @@ fn a_malformed_snapshot_names_the_bad_field_and_fails() {
         assert!(err.contains(expected), "case {i}: expected {expected:?} in {err}");
         assert!(out.stdout.is_empty());
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }

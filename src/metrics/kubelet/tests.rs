@@ -182,4 +182,5 @@ fn a_token_file_is_read_and_trimmed() {
     assert_eq!(token.get().unwrap(), "abc", "cached within the refresh interval");
     let missing = CachedToken { source: TokenSource::File(path), cached: Mutex::new(None) };
     assert!(missing.get().unwrap_err().starts_with("reading token file "));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,12 +26,28 @@ pub fn t0() -> jiff::Timestamp {
     "2026-12-01T00:00:00Z".parse().expect("timestamp")
 }
 
-/// A fresh, empty directory unique to this process and `name`.
-pub fn scratch_dir(name: &str) -> PathBuf {
+/// A fresh, empty directory unique to this process and `name`, removed when dropped.
+pub fn scratch_dir(name: &str) -> ScratchDir {
     let dir = std::env::temp_dir().join(format!("bellows-server-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    ScratchDir(dir)
+}
+
+/// A temporary directory that is removed with its contents on drop.
+pub struct ScratchDir(PathBuf);
+
+impl std::ops::Deref for ScratchDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A clock the test moves by hand.
