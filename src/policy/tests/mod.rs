@@ -2,6 +2,7 @@
 
 mod behavior;
 mod crd;
+mod examples;
 mod fixtures;
 mod serde_roundtrip;
 mod validate;
