@@ -37,7 +37,7 @@ async fn start_with_scenario(text: &str) -> SimHandle {
     .await
 }
 
-/// The codes of `count` sequential GETs of one ConfigMap.
+/// The codes of `count` sequential GETs of one `ConfigMap`.
 async fn get_codes(client: &Client, count: usize) -> Vec<u16> {
     let mut codes = Vec::with_capacity(count);
     for _ in 0..count {
@@ -225,4 +225,33 @@ async fn scripted_watch_drops_close_matching_watches_every_period() {
     }
     // A watch the filter does not select stays open.
     assert!(!ends_within(&mut untouched, Duration::from_millis(1500)).await, "the secrets watch ended");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewatch_from_beyond_the_watch_log_after_a_drop_gets_410_expired() {
+    let controllers = ControllerSettings { enabled: false, ..ControllerSettings::default() };
+    let sim = start_sim_with(SimConfig {
+        watch_log_capacity: 3,
+        kubelets: false,
+        controllers,
+        ..SimConfig::default()
+    })
+    .await;
+    let client = Client::admin(&sim);
+    let rv =
+        client.get(CONFIGMAPS).await.body["metadata"]["resourceVersion"].as_str().expect("rv").to_owned();
+    let mut watch = client.watch(&format!("{CONFIGMAPS}?watch=1&resourceVersion={rv}")).await;
+    sim.drop_watches();
+    assert!(ends_within(&mut watch, Duration::from_secs(3)).await, "the watch did not end");
+    // More writes than the log keeps while no watch is open.
+    for i in 0..5 {
+        assert_eq!(client.post(CONFIGMAPS, &configmap(&format!("cm-{i}"), &json!({}))).await.status, 201);
+    }
+    let mut rewatch = client.watch(&format!("{CONFIGMAPS}?watch=1&resourceVersion={rv}")).await;
+    let expired = rewatch.next().await;
+    assert_eq!(expired["type"], "ERROR");
+    assert_eq!(
+        (expired["object"]["code"].as_i64(), expired["object"]["reason"].as_str()),
+        (Some(410), Some("Expired"))
+    );
 }

@@ -157,8 +157,10 @@ impl ResourceInfo {
 
     /// The store key of this resource's objects (the viewed resource's key for a view).
     pub fn storage_key(&self) -> crate::sim::store::ResourceKey {
-        self.view
-            .map_or_else(|| crate::sim::store::ResourceKey::new(&self.group, &self.plural), |v| v.storage())
+        self.view.map_or_else(
+            || crate::sim::store::ResourceKey::new(&self.group, &self.plural),
+            crate::sim::views::View::storage,
+        )
     }
 
     /// Builder: short names.

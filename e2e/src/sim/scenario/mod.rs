@@ -194,7 +194,7 @@ fn resolve(raw: RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError>
         if f.api.is_some() {
             api_faults.push(api_fault(f, &field)?);
         } else {
-            faults.push(fault(f, &field, nodes.count)?);
+            faults.push(fault(&f, &field, nodes.count)?);
         }
     }
     Ok(Scenario { nodes, workloads, faults, api_faults })
@@ -442,7 +442,7 @@ fn api_fault(raw: RawFault, field: &str) -> Result<ApiFaultWindow, ScenarioError
     Ok(ApiFaultWindow { fault, from: raw.from.0, to: raw.to.map(|t| t.0) })
 }
 
-fn fault(raw: RawFault, field: &str, node_count: usize) -> Result<FaultWindow, ScenarioError> {
+fn fault(raw: &RawFault, field: &str, node_count: usize) -> Result<FaultWindow, ScenarioError> {
     let Some(node) = raw.node.clone() else {
         return Err(invalid(format!("{field}.node"), "missing (a fault names a node, or is an api fault)"));
     };
@@ -459,7 +459,7 @@ fn fault(raw: RawFault, field: &str, node_count: usize) -> Result<FaultWindow, S
             format!("no node named {node:?} (the scenario has node-1…node-{node_count})"),
         ));
     }
-    check_window(&raw, field)?;
+    check_window(raw, field)?;
     if raw.delay.is_some() && kind != RawFaultKind::Slow {
         return Err(invalid(format!("{field}.delay"), "only a slow fault has a delay"));
     }
