@@ -109,13 +109,14 @@ async fn the_hpa_scales_to_what_the_formula_gives_and_no_further() {
         .map(|c| (c["type"].as_str().unwrap(), c["reason"].as_str().unwrap()))
         .collect();
     assert!(conditions.contains(&("ScalingActive", "ValidMetricFound")), "{conditions:?}");
-    // bellows writes events.k8s.io/v1 Events; the sim stores them as core/v1 (`note` is `message`).
-    let (events, _) =
-        stack.sim.cluster().list(&bellows_e2e::sim::store::ResourceKey::new("", "events"), Some("default"));
+    let (events, _) = stack
+        .sim
+        .cluster()
+        .list(&bellows_e2e::sim::store::ResourceKey::new("events.k8s.io", "events"), Some("default"));
     let rescales: Vec<&str> = events
         .iter()
         .filter(|e| e["reason"] == "SuccessfulRescale")
-        .filter_map(|e| e["message"].as_str())
+        .filter_map(|e| e["note"].as_str())
         .collect();
     assert!(
         rescales

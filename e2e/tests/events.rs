@@ -120,3 +120,23 @@ async fn updates_through_events_v1_are_seen_by_a_core_watch() {
     assert_eq!(core.body["message"], "New size: 6");
     assert_eq!(core.body["count"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_access_through_the_events_v1_key_converts_like_the_api() {
+    let sim = start_bare_sim(0).await;
+    let mut event = events_v1_event("web.1", "web", "New size: 4");
+    event["metadata"]["namespace"] = json!("default");
+    let created = sim.create("events.k8s.io", "events", event).expect("created");
+    assert_eq!(
+        (created["apiVersion"].as_str(), created["note"].as_str()),
+        (Some("events.k8s.io/v1"), Some("New size: 4"))
+    );
+    let core = sim.get("", "events", "default", "web.1").expect("stored as core/v1");
+    assert_eq!((core["apiVersion"].as_str(), core["message"].as_str()), (Some("v1"), Some("New size: 4")));
+    let viewed = sim.get("events.k8s.io", "events", "default", "web.1").expect("seen through the view");
+    assert_eq!(viewed["regarding"]["name"], "web");
+    let key = bellows_e2e::sim::store::ResourceKey::new("events.k8s.io", "events");
+    let (listed, _) = sim.cluster().list(&key, Some("default"));
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["note"], "New size: 4");
+}

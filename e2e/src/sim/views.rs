@@ -50,6 +50,32 @@ impl View {
         }
     }
 
+    /// `apiVersion` of the objects in this view's shape.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Self::EventsV1 => "events.k8s.io/v1",
+        }
+    }
+
+    /// A stored object in this view's shape, `apiVersion` included (what in-process readers of
+    /// the view's key get).
+    pub fn present(self, stored: Value) -> Value {
+        let mut obj = self.from_storage(stored);
+        if let Some(map) = obj.as_object_mut() {
+            map.insert("apiVersion".into(), Value::from(self.api_version()));
+        }
+        obj
+    }
+
+    /// An object in this view's shape ready for storage, `apiVersion` included.
+    pub fn store(self, viewed: Value) -> Value {
+        let mut obj = self.to_storage(viewed);
+        if let Some(map) = obj.as_object_mut() {
+            map.insert("apiVersion".into(), Value::from(self.storage_api_version()));
+        }
+        obj
+    }
+
     /// `apiVersion` of the stored objects.
     pub fn storage_api_version(self) -> &'static str {
         match self {
