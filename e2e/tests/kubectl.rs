@@ -413,3 +413,44 @@ spec:
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// An `events.k8s.io/v1` Event about the HPA `name`, as bellows writes them.
+fn hpa_event_manifest(name: &str, uid: &str, note: &str) -> String {
+    json!({
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": format!("{name}.rescale"), "namespace": "default"},
+        "eventTime": "2026-01-01T00:00:00.000000Z",
+        "reportingController": "bellows", "reportingInstance": "bellows-0",
+        "action": "Scale", "reason": "SuccessfulRescale", "type": "Normal", "note": note,
+        "regarding": {"kind": "HorizontalPodAutoscaler", "apiVersion": "autoscaling/v2",
+                      "namespace": "default", "name": name, "uid": uid},
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_describe_hpa_lists_an_event_written_through_events_k8s_io() {
+    let Some(h) = Harness::start(1).await else { return };
+    let hpa = h
+        .sim
+        .create(
+            "autoscaling",
+            "horizontalpodautoscalers",
+            json!({"metadata": {"name": "web", "namespace": "default"},
+                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                            "minReplicas": 1, "maxReplicas": 5}}),
+        )
+        .expect("hpa created");
+    let uid = hpa["metadata"]["uid"].as_str().expect("uid").to_owned();
+    let note = "New size: 4; reason: cpu resource utilization (percentage of request) above target";
+    let file = h.write("event.json", &hpa_event_manifest("web", &uid, note));
+    h.ok(&["create", "-f", &file]).await;
+    let out = h.ok(&["describe", "hpa", "web"]).await;
+    let events = out.split("Events:").nth(1).unwrap_or_default();
+    assert!(events.contains("SuccessfulRescale"), "{out}");
+    assert!(events.contains(note), "{out}");
+    let core = h.ok(&["get", "events", "--field-selector", "involvedObject.name=web", "-o", "json"]).await;
+    let core: serde_json::Value = serde_json::from_str(&core).expect("json");
+    assert_eq!(core["items"][0]["message"], note);
+    assert_eq!(core["items"][0]["involvedObject"]["uid"], uid.as_str());
+}

@@ -147,29 +147,24 @@ fn int(v: &Value, pointer: &str) -> Option<i64> {
     v.pointer(pointer).and_then(Value::as_i64)
 }
 
-/// The newest HPA event, from `events.k8s.io/v1` (what bellows writes: `regarding`, `note`) or
-/// core/v1 (`involvedObject`, `message`), whichever is newer.
+/// The newest HPA event. The sim stores Events of both APIs as core/v1 (`involvedObject`,
+/// `message`), so the events.k8s.io/v1 Events bellows writes are there too.
 fn last_hpa_event(sim: &crate::sim::SimHandle) -> String {
     let mut newest: Option<(u64, String)> = None;
-    for (group, object_field, message_field) in
-        [("events.k8s.io", "/regarding", "/note"), ("", "/involvedObject", "/message")]
-    {
-        let (events, _) =
-            sim.cluster().list(&crate::sim::store::ResourceKey::new(group, "events"), Some(NAMESPACE));
-        for e in &events {
-            let kind = e.pointer(&format!("{object_field}/kind")).and_then(Value::as_str);
-            if kind != Some("HorizontalPodAutoscaler") {
-                continue;
-            }
-            let version = e
-                .pointer("/metadata/resourceVersion")
-                .and_then(Value::as_str)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0);
-            if newest.as_ref().is_none_or(|(v, _)| version > *v) {
-                let field = |p: &str| e.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
-                newest = Some((version, format!("{}: {}", field("/reason"), field(message_field))));
-            }
+    let (events, _) = sim.cluster().list(&crate::sim::store::ResourceKey::new("", "events"), Some(NAMESPACE));
+    for e in &events {
+        let kind = e.pointer("/involvedObject/kind").and_then(Value::as_str);
+        if kind != Some("HorizontalPodAutoscaler") {
+            continue;
+        }
+        let version = e
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if newest.as_ref().is_none_or(|(v, _)| version > *v) {
+            let field = |p: &str| e.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
+            newest = Some((version, format!("{}: {}", field("/reason"), field("/message"))));
         }
     }
     newest.map(|(_, text)| text).unwrap_or_default()

@@ -174,10 +174,6 @@ fn created_at(o: &Value) -> Value {
     o["metadata"]["creationTimestamp"].clone()
 }
 
-fn no_columns() -> Vec<PrinterColumn> {
-    vec![PrinterColumn::age()]
-}
-
 /// Every built-in resource, in discovery order.
 pub fn builtins() -> Vec<ResourceInfo> {
     let age = PrinterColumn::age;
@@ -379,9 +375,20 @@ pub fn builtins() -> Vec<ResourceInfo> {
             false,
         )
         .columns(vec![col("Role", rbac_role), age()]),
+        // One storage with core/v1 events, as upstream (see crate::sim::views).
         ResourceInfo::new("events.k8s.io", "v1", "Event", "events", true)
             .short(&["ev"])
-            .columns(no_columns()),
+            .view_of(crate::sim::views::View::EventsV1)
+            .columns(vec![
+                col("Last Seen", |e| e["deprecatedLastTimestamp"].clone()),
+                col("Type", |e| e["type"].clone()),
+                col("Reason", |e| e["reason"].clone()),
+                col("Object", |e| {
+                    let o = &e["regarding"];
+                    json!(format!("{}/{}", s(&o["kind"]).to_lowercase(), s(&o["name"])))
+                }),
+                col("Message", |e| e["note"].clone()),
+            ]),
     ]
 }
 

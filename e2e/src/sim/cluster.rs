@@ -8,7 +8,10 @@
 //!   its objects;
 //! - a `Namespace` gets `status.phase: Active`; deleting it deletes the objects in it at once;
 //! - namespaced objects can only be created in an existing namespace;
-//! - new objects of built-in types get their defaults ([`defaults`]), Services a cluster IP.
+//! - new objects of built-in types get their defaults ([`defaults`]), Services a cluster IP;
+//! - a view's key (`events.k8s.io` `events`, see [`super::views`]) reads and writes the viewed
+//!   resource's objects, converted to and from the view's shape (the HTTP handlers pass the
+//!   storage key themselves and convert at the edge).
 //!
 //! The lock is a `std::sync::Mutex`, never held across an `.await`.
 
@@ -22,6 +25,7 @@ use super::defaults;
 use super::resources::{ResourceInfo, ResourceTable};
 use super::status::ApiError;
 use super::store::{Planned, ResourceKey, Store, StoreError, UpdateScope, WatchEvent, format_time};
+use super::views::View;
 
 const CRDS: (&str, &str) = ("apiextensions.k8s.io", "customresourcedefinitions");
 
@@ -43,6 +47,14 @@ impl std::fmt::Debug for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cluster").field("revision", &*self.changes.borrow()).finish_non_exhaustive()
     }
+}
+
+/// The view `res` names, if it is one (core resources never are).
+fn view_of(inner: &Inner, res: &ResourceKey) -> Option<View> {
+    if res.group.is_empty() {
+        return None;
+    }
+    inner.table.all().iter().find(|r| r.group == res.group && r.plural == res.resource).and_then(|r| r.view)
 }
 
 fn name_of(obj: &Value) -> String {
@@ -92,7 +104,11 @@ impl Cluster {
 
     /// One object.
     pub fn get(&self, res: &ResourceKey, namespace: &str, name: &str) -> Option<Value> {
-        self.lock().store.get(res, namespace, name).cloned()
+        let inner = self.lock();
+        match view_of(&inner, res) {
+            Some(view) => inner.store.get(&view.storage(), namespace, name).cloned().map(|o| view.present(o)),
+            None => inner.store.get(res, namespace, name).cloned(),
+        }
     }
 
     /// Objects of a resource (optionally in one namespace) and the revision they were read at.
@@ -111,6 +127,17 @@ impl Cluster {
         limit: Option<usize>,
     ) -> ListPage {
         let inner = self.lock();
+        if let Some(view) = view_of(&inner, res) {
+            let mut matching = inner
+                .store
+                .list(&view.storage(), namespace)
+                .into_iter()
+                .filter(|o| after.is_none_or(|a| object_id(o).as_slice() > [a.0, a.1].as_slice()))
+                .map(|o| view.present(o.clone()))
+                .filter(|o| filter(o));
+            let items: Vec<Value> = matching.by_ref().take(limit.unwrap_or(usize::MAX)).collect();
+            return ListPage { items, revision: inner.store.revision(), remaining: matching.count() };
+        }
         let mut matching = inner
             .store
             .list(res, namespace)
@@ -131,6 +158,11 @@ impl Cluster {
     /// Create an object of `res` (whose metadata already names its namespace). A dry run checks
     /// and returns what would be stored without storing it.
     pub fn create(&self, res: &ResourceKey, mut obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+        // A statement of its own, so the lock is released before the nested call.
+        let view = view_of(&self.lock(), res);
+        if let Some(view) = view {
+            return self.create(&view.storage(), view.store(obj), dry_run).map(|o| view.present(o));
+        }
         if !obj["metadata"].is_object() {
             return Err(ApiError::from_store(
                 &StoreError::NotAnObject { resource: res.qualified() },
@@ -190,6 +222,10 @@ impl Cluster {
         scope: UpdateScope,
         dry_run: bool,
     ) -> Result<Value, ApiError> {
+        let view = view_of(&self.lock(), res);
+        if let Some(view) = view {
+            return self.update(&view.storage(), view.store(obj), scope, dry_run).map(|o| view.present(o));
+        }
         let name = name_of(&obj);
         let mut inner = self.lock();
         let is_crd = (res.group.as_str(), res.resource.as_str()) == CRDS && scope != UpdateScope::Status;
@@ -227,6 +263,10 @@ impl Cluster {
         dry_run: bool,
     ) -> Result<Value, ApiError> {
         let mut inner = self.lock();
+        if let Some(view) = view_of(&inner, res) {
+            drop(inner);
+            return self.delete(&view.storage(), namespace, name, dry_run).map(|o| view.present(o));
+        }
         if dry_run {
             return inner
                 .store

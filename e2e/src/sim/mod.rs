@@ -27,6 +27,7 @@ pub mod status;
 pub mod store;
 pub mod subresources;
 pub mod table;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,8 @@ impl Sim {
         if !config.listen.ip().is_loopback() || !config.listen.is_ipv4() {
             return Err(SimError::NotLoopback(config.listen));
         }
+        // Scenario time 0 of the API faults (the kubelets' clock starts a moment later).
+        let started = std::time::Instant::now();
         let pki = Pki::generate()?;
         let serving = pki.issue_server(&["localhost", "127.0.0.1"])?;
         let admin = pki.issue_client("admin", &["system:masters"])?;
@@ -158,8 +161,16 @@ impl Sim {
         }
         let settings =
             Settings { bookmark_interval: config.bookmark_interval, watch_timeout: config.watch_timeout };
-        let state =
-            Arc::new(ApiState { cluster: Arc::clone(&cluster), settings, server_address: addr.to_string() });
+        let api_faults = Arc::new(server::faults::ApiFaults::new(started));
+        if let Some(s) = &config.scenario {
+            api_faults.add_scripted(s.api_faults.clone());
+        }
+        let state = Arc::new(ApiState {
+            cluster: Arc::clone(&cluster),
+            settings,
+            server_address: addr.to_string(),
+            faults: Arc::clone(&api_faults),
+        });
         let (shutdown, shutdown_rx) = watch::channel(false);
         tokio::spawn(auth::controller::run(Arc::clone(&cluster), shutdown_rx.clone()));
         tokio::spawn(aggregator::probe::run(Arc::clone(&cluster), shutdown_rx.clone()));
@@ -181,6 +192,7 @@ impl Sim {
             admin,
             cluster,
             kubelets,
+            api_faults,
             shutdown,
             task: Some(task),
         })
@@ -209,6 +221,7 @@ pub struct SimHandle {
     admin: IssuedCert,
     cluster: Arc<Cluster>,
     kubelets: Arc<kubelet::Kubelets>,
+    api_faults: Arc<server::faults::ApiFaults>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }

@@ -123,6 +123,8 @@ pub struct ResourceInfo {
     pub columns: Vec<PrinterColumn>,
     /// Registered by a CRD (deleted with it).
     pub from_crd: bool,
+    /// Served as a view of another resource's stored objects (see [`crate::sim::views`]).
+    pub view: Option<crate::sim::views::View>,
 }
 
 impl ResourceInfo {
@@ -142,7 +144,23 @@ impl ResourceInfo {
             scale: None,
             columns: vec![PrinterColumn::age()],
             from_crd: false,
+            view: None,
         }
+    }
+
+    /// Builder: a view of another resource's objects (stored there, converted on every access).
+    #[must_use]
+    pub fn view_of(mut self, view: crate::sim::views::View) -> Self {
+        self.view = Some(view);
+        self
+    }
+
+    /// The store key of this resource's objects (the viewed resource's key for a view).
+    pub fn storage_key(&self) -> crate::sim::store::ResourceKey {
+        self.view.map_or_else(
+            || crate::sim::store::ResourceKey::new(&self.group, &self.plural),
+            crate::sim::views::View::storage,
+        )
     }
 
     /// Builder: short names.

@@ -6,8 +6,9 @@
 //! `!=` and `notin` also match objects without the label, as upstream does.
 //!
 //! Field selectors support `=`, `==` and `!=` on the fields kube-apiserver indexes for the types the
-//! sim serves: `metadata.name`, `metadata.namespace`, `spec.nodeName`, `status.phase`. A missing
-//! field compares as the empty string.
+//! sim serves: `metadata.name`, `metadata.namespace`, `spec.nodeName`, `status.phase`, plus the
+//! per-resource labels a caller maps to object paths ([`FieldSelector::parse_mapped`], e.g. Event
+//! `involvedObject.*`). A missing field compares as the empty string; numbers compare as text.
 
 use serde_json::Value;
 
@@ -155,8 +156,15 @@ pub struct FieldSelector {
 }
 
 impl FieldSelector {
-    /// Parse the `fieldSelector` query-string form.
+    /// Parse the `fieldSelector` query-string form with the [`SUPPORTED_FIELDS`].
     pub fn parse(s: &str) -> Result<Self, SelectorError> {
+        Self::parse_mapped(s, &|label| SUPPORTED_FIELDS.contains(&label).then(|| label.to_owned()))
+    }
+
+    /// Parse the `fieldSelector` query-string form; `path_of(label)` gives the object path a
+    /// field label selects on (`None`: not supported), as upstream's per-type field label
+    /// conversions do (e.g. `regarding.name` of `events.k8s.io` is the stored `involvedObject.name`).
+    pub fn parse_mapped(s: &str, path_of: &dyn Fn(&str) -> Option<String>) -> Result<Self, SelectorError> {
         let mut requirements = Vec::new();
         for req in split_top_level(s) {
             let (field, equal, value) = if let Some((f, v)) = req.split_once("!=") {
@@ -169,10 +177,8 @@ impl FieldSelector {
                 return Err(SelectorError::BadFieldRequirement(req.to_owned()));
             };
             let field = field.trim();
-            if !SUPPORTED_FIELDS.contains(&field) {
-                return Err(SelectorError::UnsupportedField(field.to_owned()));
-            }
-            requirements.push((field.to_owned(), equal, value.trim().to_owned()));
+            let path = path_of(field).ok_or_else(|| SelectorError::UnsupportedField(field.to_owned()))?;
+            requirements.push((path, equal, value.trim().to_owned()));
         }
         Ok(Self { requirements })
     }
@@ -180,8 +186,12 @@ impl FieldSelector {
     /// Whether an object satisfies every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         self.requirements.iter().all(|(field, equal, want)| {
-            let got = field.split('.').fold(obj, |v, k| &v[k]).as_str().unwrap_or_default();
-            (got == want) == *equal
+            let got = match field.split('.').fold(obj, |v, k| &v[k]) {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (got == *want) == *equal
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Scenario files: the nodes of a simulated cluster, its workloads with their load models, the
-//! request rate of each workload over time and scripted kubelet faults. YAML or JSON (JSON is
-//! YAML); documented by example in `e2e/scenarios/example.yaml`.
+//! request rate of each workload over time and scripted kubelet and API-server faults. YAML or
+//! JSON (JSON is YAML); documented by example in `e2e/scenarios/example.yaml`.
 //!
 //! [`parse`] turns text into a validated [`Scenario`]: every error names the offending field by its
 //! path (`workloads[1].noise`, `load.web[0].ramp.end`, `faults[0].node`). CSV traces named by
@@ -19,11 +19,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use self::apply::apply;
-use self::raw::{RawFault, RawFaultKind, RawScenario, RawSegment, RawWorkload};
+use self::raw::{RawApiError, RawApiFault, RawFault, RawFaultKind, RawScenario, RawSegment, RawWorkload};
 use self::values::{Seconds, parse_duration};
 use super::kubelet::IDLE_MODEL;
 use super::kubelet::fault::{Fault, FaultWindow};
 use super::kubelet::load::{Burst, LoadCurve, LoadModel, Segment};
+use super::server::fault::{ApiFault, ApiFaultWindow, ApiFilter, ErrorKind};
 
 /// Pod-template annotation carrying the readiness delay (read by the pod lifecycle controller).
 pub const READINESS_DELAY_ANNOTATION: &str = "sim.bellows.dev/readiness-delay";
@@ -77,6 +78,8 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// Scripted kubelet faults.
     pub faults: Vec<FaultWindow>,
+    /// Scripted API-server faults (`faults:` entries with `api`).
+    pub api_faults: Vec<ApiFaultWindow>,
 }
 
 /// Scenario failures; each names the file or field at fault.
@@ -185,13 +188,16 @@ fn resolve(raw: RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError>
             target.curve.segments.push(self::segment(segment, &format!("{field}[{j}]"), base_dir)?);
         }
     }
-    let faults = raw
-        .faults
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| fault(f, &format!("faults[{i}]"), nodes.count))
-        .collect::<Result<_, _>>()?;
-    Ok(Scenario { nodes, workloads, faults })
+    let (mut faults, mut api_faults) = (Vec::new(), Vec::new());
+    for (i, f) in raw.faults.into_iter().enumerate() {
+        let field = format!("faults[{i}]");
+        if f.api.is_some() {
+            api_faults.push(api_fault(f, &field)?);
+        } else {
+            faults.push(fault(&f, &field, nodes.count)?);
+        }
+    }
+    Ok(Scenario { nodes, workloads, faults, api_faults })
 }
 
 fn fraction_field(value: Option<f64>, field: &str, max: f64) -> Result<f64, ScenarioError> {
@@ -391,27 +397,73 @@ fn parse_csv(text: &str) -> Result<Vec<(f64, f64)>, (usize, String)> {
     Ok(points)
 }
 
-fn fault(raw: RawFault, field: &str, node_count: usize) -> Result<FaultWindow, ScenarioError> {
-    let known = raw
-        .node
+fn check_window(raw: &RawFault, field: &str) -> Result<(), ScenarioError> {
+    if let Some(to) = raw.to
+        && to.0 <= raw.from.0
+    {
+        return Err(invalid(format!("{field}.to"), format!("{}s is not after from {}s", to.0, raw.from.0)));
+    }
+    Ok(())
+}
+
+fn api_fault(raw: RawFault, field: &str) -> Result<ApiFaultWindow, ScenarioError> {
+    for (present, key) in
+        [(raw.node.is_some(), "node"), (raw.kind.is_some(), "kind"), (raw.delay.is_some(), "delay")]
+    {
+        if present {
+            return Err(invalid(format!("{field}.{key}"), "not allowed in an api fault"));
+        }
+    }
+    check_window(&raw, field)?;
+    let api: RawApiFault = raw.api.unwrap_or_default();
+    let field = format!("{field}.api");
+    let error_rate = fraction_field(api.error_rate, &format!("{field}.errorRate"), 1.0)?;
+    if let Some(every) = api.drop_watches_every
+        && every.0 <= 0.0
+    {
+        return Err(invalid(format!("{field}.dropWatchesEvery"), "must be greater than 0"));
+    }
+    let secs = |s: Option<Seconds>| s.map_or(Duration::ZERO, |s| Duration::from_secs_f64(s.0));
+    let fault = ApiFault {
+        filter: ApiFilter { verbs: api.verbs, resources: api.resources, groups: api.groups },
+        error_rate,
+        error: match api.error {
+            None | Some(RawApiError::InternalError) => ErrorKind::InternalError,
+            Some(RawApiError::TooManyRequests) => ErrorKind::TooManyRequests,
+            Some(RawApiError::ServiceUnavailable) => ErrorKind::ServiceUnavailable,
+        },
+        // Whole seconds, as the header carries them; at least 1.
+        retry_after: api.retry_after.map_or(1, |s| s.0.ceil().clamp(1.0, f64::from(u32::MAX)) as u32),
+        latency: secs(api.latency),
+        jitter: secs(api.jitter),
+        drop_watches_every: api.drop_watches_every.map(|s| Duration::from_secs_f64(s.0)),
+        seed: api.seed,
+    };
+    Ok(ApiFaultWindow { fault, from: raw.from.0, to: raw.to.map(|t| t.0) })
+}
+
+fn fault(raw: &RawFault, field: &str, node_count: usize) -> Result<FaultWindow, ScenarioError> {
+    let Some(node) = raw.node.clone() else {
+        return Err(invalid(format!("{field}.node"), "missing (a fault names a node, or is an api fault)"));
+    };
+    let Some(kind) = raw.kind else {
+        return Err(invalid(format!("{field}.kind"), "missing (down, slow, garbage or zero)"));
+    };
+    let known = node
         .strip_prefix("node-")
         .and_then(|n| n.parse::<usize>().ok())
         .is_some_and(|n| (1..=node_count).contains(&n));
     if !known {
         return Err(invalid(
             format!("{field}.node"),
-            format!("no node named {:?} (the scenario has node-1…node-{node_count})", raw.node),
+            format!("no node named {node:?} (the scenario has node-1…node-{node_count})"),
         ));
     }
-    if let Some(to) = raw.to
-        && to.0 <= raw.from.0
-    {
-        return Err(invalid(format!("{field}.to"), format!("{}s is not after from {}s", to.0, raw.from.0)));
-    }
-    if raw.delay.is_some() && raw.kind != RawFaultKind::Slow {
+    check_window(raw, field)?;
+    if raw.delay.is_some() && kind != RawFaultKind::Slow {
         return Err(invalid(format!("{field}.delay"), "only a slow fault has a delay"));
     }
-    let fault = match raw.kind {
+    let fault = match kind {
         RawFaultKind::Down => Fault::Down,
         RawFaultKind::Slow => {
             Fault::Slow(raw.delay.map_or(DEFAULT_SLOW_DELAY, |d| Duration::from_secs_f64(d.0)))
@@ -419,7 +471,7 @@ fn fault(raw: RawFault, field: &str, node_count: usize) -> Result<FaultWindow, S
         RawFaultKind::Garbage => Fault::Garbage,
         RawFaultKind::Zero => Fault::Zero,
     };
-    Ok(FaultWindow { node: raw.node, fault, from: raw.from.0, to: raw.to.map(|t| t.0) })
+    Ok(FaultWindow { node, fault, from: raw.from.0, to: raw.to.map(|t| t.0) })
 }
 
 #[cfg(test)]

@@ -100,13 +100,42 @@ pub(super) enum RawFaultKind {
     Zero,
 }
 
+/// A `faults:` entry: a kubelet fault (`node` + `kind`) or an API fault (`api`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct RawFault {
-    pub node: String,
-    pub kind: RawFaultKind,
+    pub node: Option<String>,
+    pub kind: Option<RawFaultKind>,
+    pub api: Option<RawApiFault>,
     #[serde(default)]
     pub from: Seconds,
     pub to: Option<Seconds>,
     pub delay: Option<Seconds>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(super) enum RawApiError {
+    InternalError,
+    TooManyRequests,
+    ServiceUnavailable,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawApiFault {
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub error_rate: Option<f64>,
+    pub error: Option<RawApiError>,
+    pub retry_after: Option<Seconds>,
+    pub latency: Option<Seconds>,
+    pub jitter: Option<Seconds>,
+    pub drop_watches_every: Option<Seconds>,
+    #[serde(default)]
+    pub seed: u64,
 }

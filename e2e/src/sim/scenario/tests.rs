@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{READINESS_DELAY_ANNOTATION, Scenario, ScenarioError, WORKLOAD_ANNOTATION, load, parse};
 use crate::sim::kubelet::fault::Fault;
 use crate::sim::kubelet::load::{Burst, Segment};
+use crate::sim::server::fault::ErrorKind;
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
@@ -57,6 +58,22 @@ fn the_example_scenario_parses_with_every_feature() {
     assert_eq!(s.faults[0].fault, Fault::Slow(Duration::from_secs(3)));
     assert_eq!((s.faults[1].fault, s.faults[1].from, s.faults[1].to), (Fault::Down, 120.0, Some(150.0)));
     assert_eq!((s.faults[3].fault, s.faults[3].to), (Fault::Zero, None));
+    assert_eq!(s.api_faults.len(), 3);
+    let hpa_errors = &s.api_faults[0];
+    assert_eq!((hpa_errors.from, hpa_errors.to), (60.0, Some(120.0)));
+    assert_eq!(hpa_errors.fault.filter.verbs, ["update"]);
+    assert_eq!(hpa_errors.fault.filter.resources, ["horizontalpodautoscalers"]);
+    assert_eq!((hpa_errors.fault.error_rate, hpa_errors.fault.error), (0.2, ErrorKind::InternalError));
+    assert_eq!(hpa_errors.fault.seed, 7);
+    let throttled = &s.api_faults[1].fault;
+    assert_eq!((throttled.error, throttled.retry_after), (ErrorKind::TooManyRequests, 2));
+    assert_eq!(
+        (throttled.latency, throttled.jitter),
+        (Duration::from_millis(200), Duration::from_millis(100))
+    );
+    assert_eq!(throttled.filter.resources, ["deployments/scale"]);
+    assert_eq!(s.api_faults[2].fault.drop_watches_every, Some(Duration::from_secs(30)));
+    assert_eq!(s.api_faults[2].to, None);
 }
 
 #[test]
@@ -140,6 +157,11 @@ fn errors_name_the_bad_field() {
         ("faults: [{node: node-1, kind: melt}]", "faults[0].kind: unknown variant `melt`"),
         ("faults: [{node: node-1, kind: down, from: 60, to: 30}]", "faults[0].to: 30s is not after from 60s"),
         ("faults: [{node: node-1, kind: zero, delay: 1s}]", "faults[0].delay: only a slow fault has a delay"),
+        ("faults: [{kind: down}]", "faults[0].node: missing"),
+        ("faults: [{api: {errorRate: 2}}]", "faults[0].api.errorRate: 2 is outside [0, 1]"),
+        ("faults: [{api: {error: teapot}}]", "faults[0].api.error: unknown variant `teapot`"),
+        ("faults: [{api: {}, node: node-1}]", "faults[0].node: not allowed in an api fault"),
+        ("faults: [{api: {dropWatchesEvery: 0}}]", "faults[0].api.dropWatchesEvery: must be greater than 0"),
         ("nodes: {cpu: lots}", "nodes.cpu: invalid value"),
         ("nodes: [1", "scenario is not valid YAML or JSON"),
     ] {

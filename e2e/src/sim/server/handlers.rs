@@ -22,6 +22,7 @@ use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::{self, ApiError};
 use crate::sim::store::{ResourceKey, UpdateScope, format_time};
 use crate::sim::table::{self, IncludeObject};
+use crate::sim::views;
 
 /// Everything a handler needs about the addressed resource.
 pub struct Target<'a> {
@@ -49,8 +50,12 @@ impl Target<'_> {
         self.path.name.as_deref().unwrap_or_default()
     }
 
-    /// An object as served at this URL's version.
-    pub fn present(&self, mut obj: Value) -> Value {
+    /// An object as served at this URL's version (converted from storage for a view).
+    pub fn present(&self, obj: Value) -> Value {
+        let mut obj = match self.info.view {
+            Some(view) => view.from_storage(obj),
+            None => obj,
+        };
         if let Some(map) = obj.as_object_mut() {
             map.insert("apiVersion".into(), json!(self.api_version()));
             map.insert("kind".into(), json!(self.info.kind));
@@ -142,6 +147,7 @@ fn get(state: &ApiState, req: &ApiRequest, target: &Target<'_>) -> Result<Respon
     if wants_table(req) {
         let include = IncludeObject::parse(req.query.get("includeObject"));
         let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
+        let obj = target.present(obj);
         let t = table::render(target.info, &target.api_version(), &[obj], Timestamp::now(), include, &meta);
         return Ok(body::json(200, &t));
     }
@@ -169,9 +175,15 @@ fn select_page(
     limit: Option<usize>,
 ) -> Result<ListPage, ApiError> {
     let labels = LabelSelector::parse(req.query.get("labelSelector").unwrap_or_default())?;
-    let fields = FieldSelector::parse(req.query.get("fieldSelector").unwrap_or_default())?;
+    let fields = field_selector(req, target)?;
     let filter = |o: &Value| labels.matches(o) && fields.matches(o);
     Ok(state.cluster.list_page(&target.key, target.path.namespace.as_deref(), &filter, after, limit))
+}
+
+/// The request's field selector, with the labels of the target's resource.
+pub fn field_selector(req: &ApiRequest, target: &Target<'_>) -> Result<FieldSelector, ApiError> {
+    let text = req.query.get("fieldSelector").unwrap_or_default();
+    Ok(FieldSelector::parse_mapped(text, &|label| views::field_path(target.info, label))?)
 }
 
 /// The continue token (unpadded URL-safe base64 of JSON, like upstream): the revision of the
@@ -206,6 +218,7 @@ fn list(state: &ApiState, req: &ApiRequest, target: &Target<'_>) -> Result<Respo
     let objects = page.items;
     if wants_table(req) {
         let include = IncludeObject::parse(req.query.get("includeObject"));
+        let objects: Vec<Value> = objects.into_iter().map(|o| target.present(o)).collect();
         let t = table::render(target.info, &target.api_version(), &objects, Timestamp::now(), include, &meta);
         return Ok(body::json(200, &t));
     }
@@ -254,6 +267,11 @@ fn admit(target: &Target<'_>, mut obj: Value) -> Result<Value, ApiError> {
             obj["apiVersion"].as_str().unwrap_or_default(),
             target.api_version()
         )));
+    }
+    if let Some(view) = target.info.view {
+        let mut stored = view.to_storage(obj);
+        stored["apiVersion"] = json!(view.storage_api_version());
+        return Ok(stored);
     }
     obj["apiVersion"] = json!(stored_version);
     obj["kind"] = json!(target.info.kind);

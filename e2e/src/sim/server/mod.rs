@@ -15,6 +15,8 @@
 
 pub mod body;
 pub mod discovery;
+pub mod fault;
+pub mod faults;
 pub mod handlers;
 pub mod query;
 pub mod route;
@@ -46,7 +48,6 @@ use super::certinfo::{self, CertIdentity};
 use super::cluster::Cluster;
 use super::pki::IssuedCert;
 use super::status::ApiError;
-use super::store::ResourceKey;
 
 /// Tunables of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -72,6 +73,8 @@ pub struct ApiState {
     pub settings: Settings,
     /// `host:port` the server listens on (for `/api`'s `serverAddressByClientCIDRs`).
     pub server_address: String,
+    /// Injected errors, latency and watch drops (see [`fault`]).
+    pub faults: Arc<faults::ApiFaults>,
 }
 
 /// One authenticated request, with its body read.
@@ -196,7 +199,12 @@ async fn handle(
     if let Err(e) = crate::sim::auth::request::authorize_request(&state.cluster, &auth, &attrs) {
         return body::error(&e);
     }
-    match crate::sim::aggregator::intercept(&state.cluster, &path) {
+    let intercept = crate::sim::aggregator::intercept(&state.cluster, &path);
+    let proxied = matches!(intercept, Some(crate::sim::aggregator::Intercept::Proxy(_)));
+    if let Some(reply) = inject_faults(&state, &attrs, proxied).await {
+        return reply;
+    }
+    match intercept {
         Some(crate::sim::aggregator::Intercept::Group(doc)) => return body::json(200, &doc),
         Some(crate::sim::aggregator::Intercept::Proxy(backend)) => {
             return crate::sim::aggregator::proxy::forward(&state.cluster, &backend, &auth, req).await;
@@ -242,6 +250,38 @@ async fn handle(
     result.unwrap_or_else(|e| body::error(&e))
 }
 
+/// Groups of the authentication and authorization reviews (see [`fault::RequestFacts::internal`]).
+const REVIEW_GROUPS: &[&str] = &["authentication.k8s.io", "authorization.k8s.io"];
+
+/// Delay a resource request and maybe answer it with an error, as the active API faults say.
+async fn inject_faults(
+    state: &ApiState,
+    attrs: &crate::sim::auth::Attributes,
+    proxied: bool,
+) -> Option<Response<Body>> {
+    let crate::sim::auth::Attributes::Resource { verb, group, resource, subresource, .. } = attrs else {
+        return None;
+    };
+    let facts = fault::RequestFacts {
+        verb,
+        group,
+        resource,
+        subresource,
+        internal: proxied || REVIEW_GROUPS.contains(&group.as_str()),
+    };
+    let injection = state.faults.inject(&facts);
+    if !injection.delay.is_zero() {
+        tokio::time::sleep(injection.delay).await;
+    }
+    let (kind, retry_after) = injection.error?;
+    let (code, status, retry) = fault::error_response(kind, retry_after);
+    let mut response = body::json(code, &status);
+    if let Some(seconds) = retry {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    Some(response)
+}
+
 fn resource(
     state: &Arc<ApiState>,
     req: &ApiRequest,
@@ -249,7 +289,7 @@ fn resource(
 ) -> Result<Response<Body>, ApiError> {
     let info =
         state.cluster.resource(&path.group, &path.version, &path.plural).ok_or_else(ApiError::no_route)?;
-    let target = Target { key: ResourceKey::new(&info.group, &info.plural), info: &info, path };
+    let target = Target { key: info.storage_key(), info: &info, path };
     if let Some(reply) = crate::sim::auth::reviews::handle(state, req, &target) {
         return reply;
     }

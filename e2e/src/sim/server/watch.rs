@@ -7,7 +7,9 @@
 //! store's change signal. With `allowWatchBookmarks` a `BOOKMARK` carrying the latest revision is
 //! sent every bookmark interval; `sendInitialEvents=true` ends the initial events with a bookmark
 //! annotated `k8s.io/initial-events-end: "true"`. The stream ends after `timeoutSeconds` (default
-//! from the server settings), or when the client goes away.
+//! from the server settings), when the client goes away, or when an API fault drops it (at once
+//! through `SimHandle::drop_watches`, or on a fault's `dropWatchesEvery` schedule; see
+//! [`super::fault`]).
 //!
 //! Events are filtered by the path namespace and the label/field selectors: a modification that
 //! moves an object into the selection is sent as `ADDED`, one that moves it out as `DELETED`, as
@@ -25,7 +27,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::body::{self, Body};
-use super::handlers::{Target, partial, select, wants_metadata, wants_table};
+use super::fault::RequestFacts;
+use super::handlers::{Target, field_selector, partial, select, wants_metadata, wants_table};
 use super::{ApiRequest, ApiState};
 use crate::sim::resources::ResourceInfo;
 use crate::sim::selector::{FieldSelector, LabelSelector};
@@ -63,7 +66,11 @@ impl WatchJob {
         ns_ok && self.labels.matches(obj) && self.fields.matches(obj)
     }
 
-    fn present(&self, mut obj: Value) -> Value {
+    fn present(&self, obj: Value) -> Value {
+        let mut obj = match self.info.view {
+            Some(view) => view.from_storage(obj),
+            None => obj,
+        };
         obj["apiVersion"] = json!(self.api_version);
         obj["kind"] = json!(self.info.kind);
         obj
@@ -74,6 +81,7 @@ impl WatchJob {
         match self.table {
             Some(include) => {
                 let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
+                let obj = self.present(obj);
                 let t =
                     table::render(&self.info, &self.api_version, &[obj], Timestamp::now(), include, &meta);
                 line(kind, &t)
@@ -91,8 +99,21 @@ impl WatchJob {
         line("BOOKMARK", &json!({"kind": self.info.kind, "apiVersion": self.api_version, "metadata": meta}))
     }
 
+    /// This watch as the API faults see it.
+    fn facts(&self) -> RequestFacts<'_> {
+        RequestFacts {
+            verb: "watch",
+            group: &self.info.group,
+            resource: &self.info.plural,
+            subresource: "",
+            internal: false,
+        }
+    }
+
     async fn run(self, tx: mpsc::Sender<Bytes>, mut since: u64) {
         let mut changes = self.state.cluster.subscribe();
+        let mut drops = self.state.faults.subscribe_drops();
+        let mut fault_changes = self.state.faults.subscribe_changes();
         let deadline = tokio::time::Instant::now() + self.timeout;
         let interval = self.state.settings.bookmark_interval;
         let mut next_bookmark = tokio::time::Instant::now() + interval;
@@ -120,8 +141,13 @@ impl WatchJob {
                     return;
                 }
             }
+            let next_drop = self.state.faults.next_drop(&self.facts());
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { return },
+                // A dropped watch ends its stream, as a restarted apiserver or a cut connection does.
+                _ = drops.changed() => return,
+                () = sleep_until_some(next_drop) => return,
+                changed = fault_changes.changed() => if changed.is_err() { return },
                 () = tokio::time::sleep_until(next_bookmark), if self.bookmarks => {
                     if tx.send(self.bookmark(since, false)).await.is_err() {
                         return;
@@ -135,6 +161,14 @@ impl WatchJob {
     }
 }
 
+/// Sleep until `at`, or forever without one.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Start a watch on `target` and return the streaming response.
 pub fn start(
     state: &Arc<ApiState>,
@@ -142,7 +176,7 @@ pub fn start(
     target: &Target<'_>,
 ) -> Result<Response<Body>, ApiError> {
     let labels = LabelSelector::parse(req.query.get("labelSelector").unwrap_or_default())?;
-    let fields = FieldSelector::parse(req.query.get("fieldSelector").unwrap_or_default())?;
+    let fields = field_selector(req, target)?;
     let timeout = req
         .query
         .non_empty("timeoutSeconds")
