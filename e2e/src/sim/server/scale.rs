@@ -56,6 +56,9 @@ pub fn scale_of(obj: &Value, spec: &ScaleSpec) -> Value {
            "spec": {"replicas": spec_replicas.unwrap_or(1)}, "status": status})
 }
 
+/// Bound on the retries of a scale write that keeps losing races (upstream retries without bound).
+const GUARANTEED_UPDATE_ATTEMPTS: usize = 100;
+
 /// GET / PUT / PATCH on `<resource>/<name>/scale`.
 pub fn handle(state: &ApiState, req: &ApiRequest, target: &Target<'_>) -> Result<Response<Body>, ApiError> {
     let Some(spec) = target.info.scale.as_ref() else {
@@ -65,7 +68,9 @@ pub fn handle(state: &ApiState, req: &ApiRequest, target: &Target<'_>) -> Result
         let msg = format!("{} \"{}\" not found", target.key.qualified(), target.name());
         ApiError::new(404, "NotFound", msg).about(&target.key, target.name())
     };
-    for _ in 0..5 {
+    // kube-apiserver's GuaranteedUpdate retries a write without a resourceVersion precondition until
+    // it lands; controllers updating the object's status in between must not make a scale fail.
+    for _ in 0..GUARANTEED_UPDATE_ATTEMPTS {
         let obj = state.cluster.get(&target.key, target.namespace(), target.name()).ok_or_else(not_found)?;
         let current = scale_of(&obj, spec);
         let wanted = match req.method {
