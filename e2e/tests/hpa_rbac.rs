@@ -1,10 +1,10 @@
 //! The committed HPA manifests' RBAC is enough, and only what is needed: bellows' HPA controller
-//! runs as the `bellows-hpa` ServiceAccount with exactly the rules of `manifests/hpa/`, elects a
+//! runs as the `bellows-hpa` service account with exactly the rules of `manifests/hpa/`, elects a
 //! leader through its Lease role, reads metrics through the aggregator, scales a Deployment,
 //! writes status, history and events — and is refused what the manifests do not grant.
 //!
 //! One bellows (admin credentials) serves `metrics.k8s.io`; a second one runs only the HPA
-//! controller with a ServiceAccount token, the way the two manifest sets deploy them.
+//! controller with a service-account token, the way the two manifest sets deploy them.
 
 mod auth_support;
 mod common;
