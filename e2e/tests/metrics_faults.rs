@@ -329,7 +329,7 @@ async fn a_slow_kubelet_times_out_alone_and_the_others_are_scraped_every_cycle()
         sample(&text, "metrics_server_manager_tick_duration_seconds_count", &[]).unwrap_or(0.0);
     // node-1 is scraped on every tick: its served timestamp moves by one resolution each time.
     let mut stamps: Vec<jiff::Timestamp> = Vec::new();
-    let (_, _) = until(&mut stack, "three fresh node-1 timestamps", 3 * RESOLUTION + SLACK, async |_| {
+    until(&mut stack, "three fresh node-1 timestamps", 3 * RESOLUTION + SLACK, async |_| {
         let s = served(&api).await?;
         assert!(!s.nodes.contains_key("node-2"), "a timed-out node is not served: {s:?}");
         let stamp: jiff::Timestamp = s.nodes.get("node-1")?["timestamp"].as_str()?.parse().ok()?;
