@@ -49,9 +49,51 @@ pub fn init(args: &LogArgs) -> Result<(), LoggingError> {
     result.map_err(|_| LoggingError::AlreadySet)
 }
 
+/// An error's text followed by each source's text that it does not already contain, joined by
+/// `": "`. Clients' top-level messages often hide the cause a user needs (kube says
+/// `ServiceError: client error (Connect)`; the source says `Connection refused`), while other
+/// errors already repeat their source in their own text, which is not printed twice.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{text}")]
+    struct Layer {
+        text: &'static str,
+        #[source]
+        source: Option<Box<Layer>>,
+    }
+
+    fn layer(text: &'static str, source: Option<Layer>) -> Layer {
+        Layer { text, source: source.map(Box::new) }
+    }
+
+    #[test]
+    fn error_chain_appends_hidden_causes_once() {
+        let refused = layer("Connection refused (os error 111)", None);
+        let connect = layer("tcp connect error", Some(refused));
+        let hyper = layer("client error (Connect)", Some(connect));
+        let kube = layer("ServiceError: client error (Connect)", Some(hyper));
+        assert_eq!(
+            error_chain(&kube),
+            "ServiceError: client error (Connect): tcp connect error: Connection refused (os error 111)"
+        );
+    }
 
     fn args(level: &str) -> LogArgs {
         LogArgs { log_level: level.to_owned(), log_format: LogFormat::Text }

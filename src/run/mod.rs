@@ -5,7 +5,10 @@
 //! Start-up order: kube client → metrics runtime (if on) → HTTPS server (if metrics on) → HPA
 //! controller (if on; reading the in-process store when metrics run here, `metrics.k8s.io`
 //! otherwise). SIGINT/SIGTERM cancel everything; the process exits when all roles stopped.
+//! An API server that does not answer at start stops nothing: [`api_check`] logs it (address
+//! and cause) until it answers, while the roles' watches retry on their own.
 
+pub mod api_check;
 mod observer;
 mod serving;
 
@@ -111,6 +114,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     cancel_on_signal(cancel.clone());
     let (client, kube_config) = kube_client(args.kubeconfig.as_ref()).await?;
     let mut tasks = tokio::task::JoinSet::new();
+    {
+        // Only logs (the roles retry on their own): which server, what error, still retrying.
+        let (client, cancel, server) = (client.clone(), cancel.clone(), kube_config.cluster_url.to_string());
+        tasks.spawn(async move {
+            api_check::wait_for_api_server(&server, &client, api_check::Backoff::STARTUP, &cancel).await;
+            Ok(())
+        });
+    }
 
     let mut zero_hop = None;
     if args.components.contains(&Component::Metrics) {

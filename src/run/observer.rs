@@ -15,9 +15,10 @@ impl ScrapeObserver for TelemetryObserver {
     }
 
     fn observe_node(&self, node: &NodeObservation<'_>) {
-        let outcome = match node.failure {
-            None if node.success => NodeOutcome::Success,
-            failure => NodeOutcome::Failure(FailureReason::classify(failure.unwrap_or_default())),
+        let outcome = match (node.failure, node.incomplete) {
+            (None, None) if node.success => NodeOutcome::Success,
+            (None, Some(_)) if node.success => NodeOutcome::Incomplete,
+            (failure, _) => NodeOutcome::Failure(FailureReason::classify(failure.unwrap_or_default())),
         };
         self.0.observe_node(node.node, node.at, node.duration.unwrap_or_default(), outcome);
     }

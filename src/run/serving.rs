@@ -25,6 +25,15 @@ use crate::server::{
 
 /// How often the authentication config map is re-read (the CA bundles can rotate).
 const AUTH_CONFIG_REFRESH: Duration = Duration::from_secs(30);
+
+/// The wait before the next read of the authentication config map after `failures` consecutive
+/// reads that did not configure authentication: the refresh period once configured, else the
+/// start-up back-off (1 s, 2 s, … 30 s), so that an API server unreachable at start does not
+/// leave front-proxy and client-certificate authentication off for a whole period after it
+/// answers.
+fn auth_config_delay(failures: u32) -> Duration {
+    if failures == 0 { AUTH_CONFIG_REFRESH } else { super::api_check::Backoff::STARTUP.delay(failures) }
+}
 /// How often serving certificate files are checked for changes.
 const CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -106,24 +115,38 @@ pub(super) async fn start_metrics(
         let (tls, auth, cancel) = (tls.clone(), Arc::clone(&auth), cancel.clone());
         tasks.spawn(async move {
             let api: kube::Api<ConfigMap> = kube::Api::namespaced(client, "kube-system");
+            let mut failures = 0_u32;
             loop {
-                match api.get_opt("extension-apiserver-authentication").await {
+                let configured = match api.get_opt("extension-apiserver-authentication").await {
                     Ok(Some(cm)) => match parse_authentication_configmap(&cm.data.unwrap_or_default()) {
-                        Ok(config) => {
-                            if let Err(err) = apply_authentication_config(&tls, &auth, config) {
+                        Ok(config) => match apply_authentication_config(&tls, &auth, config) {
+                            Ok(()) => true,
+                            Err(err) => {
                                 tracing::error!("extension-apiserver-authentication: {err}");
+                                false
                             }
+                        },
+                        Err(err) => {
+                            tracing::error!("extension-apiserver-authentication: {err}");
+                            false
                         }
-                        Err(err) => tracing::error!("extension-apiserver-authentication: {err}"),
                     },
-                    Ok(None) => tracing::warn!(
-                        "configmap kube-system/extension-apiserver-authentication not found: front-proxy and client-certificate authentication are off"
-                    ),
-                    Err(err) => tracing::warn!("reading kube-system/extension-apiserver-authentication: {err}"),
-                }
+                    Ok(None) => {
+                        tracing::warn!(
+                            "configmap kube-system/extension-apiserver-authentication not found: front-proxy and client-certificate authentication are off"
+                        );
+                        false
+                    }
+                    Err(err) => {
+                        let err = crate::logging::error_chain(&err);
+                        tracing::warn!("reading kube-system/extension-apiserver-authentication: {err}");
+                        false
+                    }
+                };
+                failures = if configured { 0 } else { failures.saturating_add(1) };
                 tokio::select! {
                     () = cancel.cancelled() => return Ok(()),
-                    () = tokio::time::sleep(AUTH_CONFIG_REFRESH) => {}
+                    () = tokio::time::sleep(auth_config_delay(failures)) => {}
                 }
             }
         });
@@ -135,4 +158,18 @@ pub(super) async fn start_metrics(
     let app = secure_app(app, auth, telemetry);
     tasks.spawn(async move { serve(listener, tls, app, cancel).await.context("metrics API server") });
     Ok(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::auth_config_delay;
+
+    #[test]
+    fn an_unread_authentication_config_is_retried_with_backoff_then_refreshed_every_30s() {
+        let delays: Vec<u64> = (0..=6).map(|n| auth_config_delay(n).as_secs()).collect();
+        assert_eq!(delays, [30, 1, 2, 4, 8, 16, 30]);
+        assert_eq!(auth_config_delay(u32::MAX), Duration::from_secs(30));
+    }
 }

@@ -11,7 +11,9 @@
 //! - `apiserver_request_total{verb,resource,code}` counter and
 //!   `apiserver_request_duration_seconds{verb,resource}` histogram (apiserver buckets);
 //! - bellows extras: `bellows_kubelet_scrape_failures_total{node,reason}` with the bounded
-//!   [`FailureReason`] values, `bellows_scrape_cycle_nodes` and `bellows_scrape_cycle_pods`.
+//!   [`FailureReason`] values (`incomplete` counts a node skipped because its payload reported
+//!   zero or missing usage, a request metrics-server counts as a success),
+//!   `bellows_scrape_cycle_nodes` and `bellows_scrape_cycle_pods`.
 //!
 //! Invariant: every label value is bounded (node names aside, as upstream): request labels come
 //! from fixed sets, never from raw paths or methods. Time is always passed in.
@@ -72,6 +74,9 @@ pub enum FailureReason {
     Timeout,
     /// The scrape did not finish within the cycle.
     Deadline,
+    /// The payload decoded but the node's own usage was zero, missing or invalid, so the node
+    /// was skipped (the request itself succeeded; see [`NodeOutcome::Incomplete`]).
+    Incomplete,
 }
 
 impl FailureReason {
@@ -85,11 +90,13 @@ impl FailureReason {
             Self::Decode => "decode",
             Self::Timeout => "timeout",
             Self::Deadline => "deadline",
+            Self::Incomplete => "incomplete",
         }
     }
 
     /// Classifies a failure message produced by the scraper (`metrics::scraper`); messages it
-    /// does not produce count as [`Self::NoTarget`], the only remaining source.
+    /// does not produce count as [`Self::NoTarget`], the only remaining source. Never returns
+    /// [`Self::Incomplete`], which is not a failure message but a decoded payload.
     pub fn classify(message: &str) -> Self {
         const PREFIXES: [(&str, FailureReason); 6] = [
             ("timeout to access kubelet", FailureReason::Timeout),
@@ -110,6 +117,9 @@ pub enum NodeOutcome {
     Success,
     /// The scrape failed.
     Failure(FailureReason),
+    /// The request succeeded (counted as such, like metrics-server) but the node's own point
+    /// was dropped as incomplete: counted as a failure with reason `incomplete`.
+    Incomplete,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -278,9 +288,13 @@ impl Telemetry {
         self.kubelet_duration.get_or_create(&labels).observe(duration.as_secs_f64());
         let unix = started.as_nanosecond() as f64 / 1e9;
         self.kubelet_last_request.get_or_create(&labels).set(unix);
-        let success = if outcome == NodeOutcome::Success { "true" } else { "false" };
+        let (success, failure) = match outcome {
+            NodeOutcome::Success => ("true", None),
+            NodeOutcome::Incomplete => ("true", Some(FailureReason::Incomplete)),
+            NodeOutcome::Failure(reason) => ("false", Some(reason)),
+        };
         self.kubelet_requests.get_or_create(&SuccessLabels { success }).inc();
-        if let NodeOutcome::Failure(reason) = outcome {
+        if let Some(reason) = failure {
             self.failures.get_or_create(&FailureLabels { node: labels.node, reason: reason.as_str() }).inc();
         }
     }

@@ -17,7 +17,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use rustls::RootCertStore;
-use rustls_pki_types::ServerName;
+use rustls_pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -66,9 +66,14 @@ pub struct Reply {
 
 impl Client {
     fn build(sim: &SimHandle, cert: Option<&IssuedCert>) -> Self {
+        let addr = sim.api_url().trim_start_matches("https://").to_owned();
+        Self::build_for(addr, sim.ca_der().clone(), cert)
+    }
+
+    fn build_for(addr: String, root: CertificateDer<'static>, cert: Option<&IssuedCert>) -> Self {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = RootCertStore::empty();
-        roots.add(sim.ca_der().clone()).expect("CA is a valid trust anchor");
+        roots.add(root).expect("a valid trust anchor");
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("protocol versions")
@@ -79,8 +84,14 @@ impl Client {
             }
             None => builder.with_no_client_auth(),
         };
-        let addr = sim.api_url().trim_start_matches("https://").to_owned();
         Self { addr, tls: TlsConnector::from(Arc::new(config)) }
+    }
+
+    /// A client for another HTTPS server on loopback (`addr` = `127.0.0.1:<port>`, e.g. bellows'
+    /// own port) that trusts `root` (e.g. bellows' self-signed serving certificate) and presents
+    /// `cert` (or none).
+    pub fn to_server(addr: &str, root: CertificateDer<'static>, cert: Option<&IssuedCert>) -> Self {
+        Self::build_for(addr.to_owned(), root, cert)
     }
 
     /// A client presenting the admin certificate.
@@ -150,6 +161,15 @@ impl Client {
             .to_owned();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         Reply { status, content_type, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    }
+
+    /// A GET whose body is returned as text (e.g. Prometheus `/metrics`, health probes):
+    /// `(status, body)`.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.send(Method::GET, path, &[], Vec::new()).await;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     pub async fn get(&self, path: &str) -> Reply {

@@ -282,7 +282,7 @@ where
                 tracing::warn!(
                     resource,
                     failures,
-                    error = %error,
+                    error = %crate::logging::error_chain(&error),
                     "Failed to list or watch, retrying with backoff (is the API server reachable?)"
                 );
             }

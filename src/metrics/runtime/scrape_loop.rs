@@ -7,8 +7,10 @@
 //!
 //! Each tick: record its start (for `/livez`), build the targets from the node index (nodes
 //! matching `--node-selector`; a node without a usable address is a failed scrape with the
-//! reason), run [`scrape_cycle`], publish the cycle into the store, log `Scrape finished`, and
-//! tell the [`ScrapeObserver`] (the server's telemetry plugs in there).
+//! reason), run [`scrape_cycle`], publish the cycle into the store, log `Scrape finished`, warn
+//! for every failed node and every node whose payload the decoder dropped as incomplete (a kubelet
+//! reporting zeros is skipped just like one that is down), and tell the [`ScrapeObserver`] (the
+//! server's telemetry plugs in there).
 //!
 //! Cancellation stops the loop between ticks and aborts a running cycle; nothing is published
 //! from an aborted cycle.
@@ -26,6 +28,7 @@ use super::index::SharedIndex;
 use super::shared::StoreWriter;
 use crate::metrics::api::Clock;
 use crate::metrics::api::selectors::LabelSelector;
+use crate::metrics::decode::{Batch, DropReason, DroppedKind};
 use crate::metrics::scraper::{CycleConfig, FetchError, KubeletClient, NodeTarget, Payload, scrape_cycle};
 use crate::metrics::store::{NodeScrape, ScrapeCycle, Store};
 use crate::metrics::target::{Target, TargetConfig, target_for};
@@ -60,6 +63,9 @@ pub struct NodeObservation<'a> {
     pub success: bool,
     /// The failure message when the node did not contribute points.
     pub failure: Option<&'a str>,
+    /// Why the decoder dropped the node's own point from a fetched payload (usage zero, missing
+    /// or invalid): the request succeeded but the node is skipped this cycle.
+    pub incomplete: Option<&'a DropReason>,
     /// When the tick observed it (`metrics_server_kubelet_last_request_time_seconds`).
     pub at: Timestamp,
 }
@@ -163,6 +169,11 @@ impl<K: KubeletClient> ScrapeLoop<K> {
         for (node, error) in &report.failures {
             tracing::warn!(node = %node, error = %error, "Failed to scrape node");
         }
+        for (node, outcome) in &cycle.results {
+            if let NodeScrape::Batch(batch) = outcome {
+                log_dropped(node, batch);
+            }
+        }
         let at = (self.clock)();
         let now = Instant::now();
         let timings = std::mem::take(&mut *timings.lock().unwrap_or_else(PoisonError::into_inner));
@@ -174,6 +185,10 @@ impl<K: KubeletClient> ScrapeLoop<K> {
                 failure: match outcome {
                     NodeScrape::Failed(error) => Some(error.as_str()),
                     NodeScrape::Batch(_) => None,
+                },
+                incomplete: match outcome {
+                    NodeScrape::Batch(batch) => dropped_node(batch),
+                    NodeScrape::Failed(_) => None,
                 },
                 at,
             });
@@ -211,6 +226,25 @@ fn report(start: Timestamp, duration: Duration, cycle: &ScrapeCycle) -> CycleRep
     }
     failures.sort();
     CycleReport { start, duration, node_count, pod_count, failures }
+}
+
+/// Why the decoder dropped the node's own point from `batch`, if it did.
+fn dropped_node(batch: &Batch) -> Option<&DropReason> {
+    batch.dropped.iter().find(|d| d.kind == DroppedKind::Node).map(|d| &d.reason)
+}
+
+/// Logs what the decoder dropped from one node's payload (upstream logs both at V(1), which
+/// hides a kubelet that reports zeros): a warning when the node's own point is gone, since the
+/// node is then skipped like a failed scrape, and a debug line per dropped pod.
+fn log_dropped(node: &str, batch: &Batch) {
+    if let Some(reason) = dropped_node(batch) {
+        let pods = batch.dropped.iter().filter(|d| d.kind == DroppedKind::Pod).count();
+        tracing::warn!(node, reason = %reason, droppedPods = pods, "Failed getting complete node metric, node skipped");
+    }
+    for pod in batch.dropped.iter().filter(|d| d.kind == DroppedKind::Pod) {
+        let namespace = pod.namespace.as_deref().unwrap_or_default();
+        tracing::debug!(node, pod = %format_args!("{namespace}/{}", pod.name), reason = %pod.reason, "Failed getting complete Pod metric");
+    }
 }
 
 /// Logs readiness changes with upstream's messages; returns the new readiness.

@@ -49,6 +49,23 @@ fn scraper_failure_messages_map_to_bounded_reasons() {
 }
 
 #[test]
+fn an_incomplete_payload_counts_a_successful_request_and_an_incomplete_failure() {
+    let telemetry = Telemetry::new(Duration::from_secs(15));
+    telemetry.observe_node("node-3", t0(), Duration::from_millis(20), NodeOutcome::Incomplete);
+    telemetry.observe_node("node-3", t0(), Duration::from_millis(20), NodeOutcome::Incomplete);
+    let text = telemetry.render().expect("render");
+    let lines = lines(&text);
+    for line in [
+        r#"metrics_server_kubelet_request_total{success="true"} 2"#,
+        r#"bellows_kubelet_scrape_failures_total{node="node-3",reason="incomplete"} 2"#,
+    ] {
+        assert!(lines.contains(&line), "missing {line:?} in\n{text}");
+    }
+    assert!(!text.contains(r#"success="false""#), "{text}");
+    assert_eq!(FailureReason::Incomplete.as_str(), "incomplete");
+}
+
+#[test]
 fn metrics_render_the_metrics_server_families() {
     let telemetry = Telemetry::new(Duration::from_secs(15));
     telemetry.observe_node("node-1", t0(), Duration::from_millis(200), NodeOutcome::Success);

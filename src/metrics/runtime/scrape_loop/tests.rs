@@ -25,10 +25,12 @@ struct Fetch {
     end: Option<f64>,
 }
 
-/// Kubelets that answer after `delay` with a payload whose CPU counter grows 1.5 s per fetch.
+/// Kubelets that answer after `delay` with a payload whose CPU counter grows 1.5 s per fetch
+/// (every value 0 for the nodes in `zero`).
 struct FakeKubelets {
     base: Instant,
     delay: Mutex<BTreeMap<String, Duration>>,
+    zero: Mutex<Vec<String>>,
     fetches: Mutex<Vec<Fetch>>,
     counter: AtomicU64,
     clock: Clock,
@@ -39,6 +41,7 @@ impl FakeKubelets {
         Arc::new(Self {
             base,
             delay: Mutex::new(BTreeMap::new()),
+            zero: Mutex::new(Vec::new()),
             fetches: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             clock,
@@ -47,6 +50,10 @@ impl FakeKubelets {
 
     fn slow(&self, node: &str, delay: Duration) {
         self.delay.lock().unwrap().insert(node.to_owned(), delay);
+    }
+
+    fn report_zero(&self, node: &str) {
+        self.zero.lock().unwrap().push(node.to_owned());
     }
 
     fn fetches(&self) -> Vec<Fetch> {
@@ -71,12 +78,15 @@ impl KubeletClient for FakeKubelets {
         tokio::time::sleep(delay).await;
         self.fetches.lock().unwrap()[index].end = Some(self.base.elapsed().as_secs_f64());
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
-        let cpu = 1.5 * n as f64;
+        let zero = self.zero.lock().unwrap().contains(&target.node);
+        let (cpu, memory) = if zero { (0.0, 0) } else { (1.5 * n as f64, 1) };
         let body = format!(
             "node_cpu_usage_seconds_total {cpu}\n\
-             node_memory_working_set_bytes 1000000\n\
+             node_memory_working_set_bytes {}\n\
              container_cpu_usage_seconds_total{{container=\"app\",namespace=\"default\",pod=\"web\"}} {cpu}\n\
-             container_memory_working_set_bytes{{container=\"app\",namespace=\"default\",pod=\"web\"}} 5000\n"
+             container_memory_working_set_bytes{{container=\"app\",namespace=\"default\",pod=\"web\"}} {}\n",
+            memory * 1_000_000,
+            memory * 5000,
         );
         Ok(Payload { body: body.into_bytes(), request_time })
     }
@@ -87,6 +97,7 @@ impl KubeletClient for FakeKubelets {
 struct Recorder {
     cycles: Mutex<Vec<CycleReport>>,
     nodes: Mutex<Vec<(String, Option<Duration>, bool)>>,
+    incomplete: Mutex<Vec<(String, String)>>,
     points: Mutex<Vec<(usize, usize)>>,
 }
 
@@ -96,6 +107,9 @@ impl ScrapeObserver for Recorder {
     }
     fn observe_node(&self, node: &NodeObservation<'_>) {
         self.nodes.lock().unwrap().push((node.node.to_owned(), node.duration, node.success));
+        if let Some(reason) = node.incomplete {
+            self.incomplete.lock().unwrap().push((node.node.to_owned(), reason.to_string()));
+        }
     }
     fn set_points(&self, nodes: usize, containers: usize) {
         self.points.lock().unwrap().push((nodes, containers));
@@ -322,4 +336,28 @@ async fn the_tick_start_is_recorded_before_the_scrape() {
     let (report, _) = tick.await.expect("no panic");
     assert_eq!(report.start, start_time() + SignedDuration::from_secs(7));
     assert_eq!(report.duration, Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_payload_is_a_successful_request_that_skips_the_node_with_the_reason() {
+    let f = fixture(vec![node("good", Some("10.0.0.1"), &[]), node("zero", Some("10.0.0.2"), &[])], true);
+    f.kubelets.report_zero("zero");
+    let (report, store) = f.scrape.tick().await;
+    assert_eq!((report.node_count, report.pod_count), (1, 1), "only the good node has points");
+    assert!(report.failures.is_empty(), "the request itself succeeded: {:?}", report.failures);
+    let nodes = f.recorder.nodes.lock().unwrap().clone();
+    assert_eq!(
+        nodes,
+        [("good".to_owned(), Some(Duration::ZERO), true), ("zero".to_owned(), Some(Duration::ZERO), true)]
+    );
+    assert_eq!(
+        *f.recorder.incomplete.lock().unwrap(),
+        [(
+            "zero".to_owned(),
+            "node cpu usage and memory working set missing, zero or invalid in the kubelet payload"
+                .to_owned()
+        )]
+    );
+    let why = store.why_node("zero").to_string();
+    assert!(why.contains("dropped by the decoder"), "{why}");
 }
