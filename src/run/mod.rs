@@ -9,6 +9,7 @@
 //! and cause) until it answers, while the roles' watches retry on their own.
 
 pub mod api_check;
+pub mod health;
 mod observer;
 mod serving;
 
@@ -56,6 +57,9 @@ pub struct RunArgs {
     /// HPA controller flags (kube-controller-manager's names).
     #[command(flatten, next_help_heading = "HPA controller")]
     pub hpa: ControllerArgs,
+    /// Plain-HTTP health probes (for roles without the HTTPS server).
+    #[command(flatten, next_help_heading = "Health")]
+    pub health: health::HealthArgs,
 }
 
 async fn kube_client(kubeconfig: Option<&PathBuf>) -> anyhow::Result<(kube::Client, kube::Config)> {
@@ -129,14 +133,26 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             serving::start_metrics(&args, client.clone(), &kube_config, cancel.clone(), &mut tasks).await?;
         zero_hop = Some(handle);
     }
+    let mut health_state = health::HealthState::default();
     if args.components.contains(&Component::Hpa) {
         let client = client.clone();
         let hpa = args.hpa.clone();
         let cancel = cancel.clone();
+        let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        health_state.hpa_synced = Some(Arc::clone(&synced));
         tasks.spawn(async move {
-            Box::pin(crate::hpa::controller::run(client, &hpa, zero_hop, cancel.cancelled_owned()))
+            let shutdown = cancel.cancelled_owned();
+            Box::pin(crate::hpa::controller::run_reporting(client, &hpa, zero_hop, Some(synced), shutdown))
                 .await
                 .context("HPA controller")
+        });
+    }
+    if let Some(addr) = args.health.health_probe_bind_address {
+        let cancel = cancel.clone();
+        tasks.spawn(async move {
+            health::serve(addr, health_state, cancel)
+                .await
+                .with_context(|| format!("health probes on {addr}"))
         });
     }
     let mut first_error = None;

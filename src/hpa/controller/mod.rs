@@ -53,7 +53,7 @@ use crate::hpa::behavior::History;
 
 pub use self::autoscaler::{Autoscaler, MANAGED_ANNOTATION};
 pub use self::reconcile::{Outcome, ReconcileError, reconcile};
-pub use self::run::{RunError, run};
+pub use self::run::{RunError, run, run_reporting};
 
 /// Which HPAs bellows reconciles (`--hpa-scope`). Policies are always reconciled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

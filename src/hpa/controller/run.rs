@@ -153,9 +153,29 @@ pub async fn run(
     zero_hop: Option<Arc<dyn MetricsSource>>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), RunError> {
+    run_reporting(client, args, zero_hop, None, shutdown).await
+}
+
+/// [`run`], also setting `synced` once the HPA and pod watches have delivered their first list
+/// (for a readiness probe).
+pub async fn run_reporting(
+    client: Client,
+    args: &ControllerArgs,
+    zero_hop: Option<Arc<dyn MetricsSource>>,
+    synced: Option<Arc<std::sync::atomic::AtomicBool>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RunError> {
     let config = Config::from(args);
     let (pods, pod_writer) = reflector::store::<Pod>();
     let (hpas, hpa_writer) = reflector::store::<HorizontalPodAutoscaler>();
+    if let Some(flag) = synced {
+        let (pods, hpas) = (pods.clone(), hpas.clone());
+        tokio::spawn(async move {
+            if hpas.wait_until_ready().await.is_ok() && pods.wait_until_ready().await.is_ok() {
+                flag.store(true, std::sync::atomic::Ordering::Release);
+            }
+        });
+    }
     let (policies, policy_writer) = reflector::store::<AutoscalingPolicy>();
     let ctx = Arc::new(Context::new(Clients::from_client(&client, pods, zero_hop), config));
     let queue = Arc::new(SharedQueue::default());
