@@ -110,7 +110,8 @@ async fn the_load_drop_scales_down_only_after_the_stabilization_window() {
     // The sim's scenario clock starts after `before_sim`, so the drop happens at DROP_AT or later
     // on this clock; nothing may go down before the window has passed after it.
     let earliest_down = DROP_AT + f64::from(u32::try_from(WINDOW).unwrap());
-    let remaining = Duration::from_secs_f64((earliest_down + 30.0 - before_sim.elapsed().as_secs_f64()).max(1.0));
+    let remaining =
+        Duration::from_secs_f64((earliest_down + 30.0 - before_sim.elapsed().as_secs_f64()).max(1.0));
     let offset = before_sim.elapsed().as_secs_f64();
     let trace = trace_replicas_until(&mut stack, "web", remaining, low).await;
     let changes: Vec<(f64, i64)> = trace.iter().map(|(t, r)| (t + offset, *r)).collect();
@@ -118,20 +119,25 @@ async fn the_load_drop_scales_down_only_after_the_stabilization_window() {
     assert_eq!(changes.len(), 2, "one scale-down, straight to the formula's value: {changes:?}");
     let (down_at, value) = changes[1];
     assert_eq!(value, low, "ceil(4 × 19/30) = 3, a fixed point at 26 %: {changes:?}");
-    assert!(down_at >= earliest_down, "scaled down at {down_at:.1}s, before drop + window ({earliest_down}s)");
+    assert!(
+        down_at >= earliest_down,
+        "scaled down at {down_at:.1}s, before drop + window ({earliest_down}s)"
+    );
     eprintln!("scale-up at {scaled_up_at:.1}s, load drop at {DROP_AT}s, scale-down at {down_at:.1}s");
     // And it stays there.
     let hold = trace_replicas(&mut stack, "web", Duration::from_secs(6)).await;
     assert_eq!(hold, vec![(hold[0].0, low)], "{hold:?}");
     let rescales = hpa::notes(&stack.sim, "web", "SuccessfulRescale");
-    assert!(
-        rescales.contains(&format!("New size: {low}; reason: All metrics below target")),
-        "{rescales:?}"
-    );
+    assert!(rescales.contains(&format!("New size: {low}; reason: All metrics below target")), "{rescales:?}");
 }
 
 /// [`trace_replicas`] that stops early once the count is `stop_at`.
-async fn trace_replicas_until(stack: &mut Stack, name: &str, limit: Duration, stop_at: i64) -> Vec<(f64, i64)> {
+async fn trace_replicas_until(
+    stack: &mut Stack,
+    name: &str,
+    limit: Duration,
+    stop_at: i64,
+) -> Vec<(f64, i64)> {
     let start = Instant::now();
     let mut trace: Vec<(f64, i64)> = Vec::new();
     while start.elapsed() < limit {
@@ -178,7 +184,12 @@ async fn new_pods_cpu_burst_in_the_initialization_period_does_not_cause_a_runawa
     .await;
     eprintln!("replica trace (s, count): {trace:?}");
     let counts: Vec<i64> = trace.iter().map(|(_, r)| *r).collect();
-    assert_eq!(counts, vec![2, expected], "one step to the formula's value, no runaway; log:\n{}", stack.log());
+    assert_eq!(
+        counts,
+        vec![2, expected],
+        "one step to the formula's value, no runaway; log:\n{}",
+        stack.log()
+    );
     // The third pod has been Ready for well over a metric window by the end of the trace.
     let (up_at, _) = trace[1];
     assert!(up_at < 50.0, "the scale-up at {up_at:.1}s leaves time to watch the new pod's burst");
@@ -227,7 +238,10 @@ async fn a_target_without_metrics_gives_scaling_active_false_with_the_upstream_r
             e.into_iter().find(|e| e.reason == "FailedGetScale")
         })
         .await;
-    assert_eq!((failed.kind.as_str(), failed.note.as_str()), ("Warning", "deployments.apps \"ghost\" not found"));
+    assert_eq!(
+        (failed.kind.as_str(), failed.note.as_str()),
+        ("Warning", "deployments.apps \"ghost\" not found")
+    );
 
     // Pods without a CPU request: once metrics arrive, ScalingActive=False/FailedGetResourceMetric
     // naming the container and pod (upstream `calculateRequests`).
@@ -248,7 +262,9 @@ async fn a_target_without_metrics_gives_scaling_active_false_with_the_upstream_r
         .collect();
     let inner = pods
         .iter()
-        .map(|pod| format!("failed to get cpu utilization: missing request for cpu in container web of Pod {pod}"))
+        .map(|pod| {
+            format!("failed to get cpu utilization: missing request for cpu in container web of Pod {pod}")
+        })
         .find(|m| active.message.ends_with(m.as_str()))
         .unwrap_or_else(|| panic!("{active:?} names none of {pods:?}"));
     assert_eq!((active.status.as_str(), active.reason.as_str()), ("False", "FailedGetResourceMetric"));
@@ -316,7 +332,10 @@ async fn kubectl_get_hpa_shows_real_targets() {
     assert_eq!(values[2..], ["/", "30%"], "{line}");
     assert!(!out.contains("<unknown>"), "{out}");
     let limited = out.lines().find(|l| l.trim_start().starts_with("ScalingLimited")).unwrap_or_default();
-    assert_eq!(limited.split_whitespace().take(3).collect::<Vec<_>>(), ["ScalingLimited", "True", "TooManyReplicas"]);
+    assert_eq!(
+        limited.split_whitespace().take(3).collect::<Vec<_>>(),
+        ["ScalingLimited", "True", "TooManyReplicas"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
