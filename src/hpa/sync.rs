@@ -154,7 +154,7 @@ pub fn sync(input: &SyncInput<'_>, history: &mut Option<History>) -> SyncDecisio
             let replicas = Replicas { spec: current, status: input.scale.status_replicas };
             let decided = super::calc::compute_replicas_for_metrics(&ctx, replicas, input.metrics);
             for outcome in &decided.metrics {
-                if let (Some(reason), Some(message)) = (outcome.failure_reason, &outcome.error) {
+                if let (Some(reason), Some(message)) = (outcome.failure_reason, &outcome.condition_error) {
                     events.push(Event::warning(reason, message.clone()));
                 }
             }
@@ -217,10 +217,10 @@ pub fn sync(input: &SyncInput<'_>, history: &mut Option<History>) -> SyncDecisio
     SyncDecision { metrics, decision, conditions, events, error }
 }
 
-/// The first failing metric's own error (the condition message quotes it without the
-/// `invalid metrics (…)` prefix, as upstream's per-metric condition does).
+/// The first failing metric's own error as upstream's per-metric condition quotes it: without the
+/// `invalid metrics (…)` prefix and without `computeReplicasForMetric`'s per-type wrapper.
 fn first_error_text(decided: &MetricsDecision) -> String {
-    decided.metrics.iter().find_map(|m| m.error.clone()).unwrap_or_default()
+    decided.metrics.iter().find_map(|m| m.condition_error.clone()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -194,4 +194,20 @@ impl CalcError {
     pub(crate) fn boxed(self) -> Box<CalcError> {
         Box::new(self)
     }
+
+    /// The error without `computeReplicasForMetric`'s per-type wrapper (`failed to get cpu
+    /// resource metric value: …`). Upstream builds the `ScalingActive=False` condition and records
+    /// the per-metric Warning event (`getUnableComputeReplicaCountCondition`) one level down, in
+    /// `computeStatusFor*Metric`, before that wrapper is added; only `FailedComputeMetricsReplicas`
+    /// (`invalid metrics …, first error is: …`) carries it.
+    pub fn without_metric_wrapper(&self) -> &CalcError {
+        match self {
+            Self::ResourceMetric { inner, .. }
+            | Self::ContainerMetric { inner, .. }
+            | Self::PodsMetric { inner }
+            | Self::ObjectMetric { inner }
+            | Self::ExternalMetric { inner, .. } => inner,
+            other => other,
+        }
+    }
 }

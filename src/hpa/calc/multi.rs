@@ -270,6 +270,10 @@ pub struct MetricOutcome {
     /// The failure's condition/event reason, if the metric failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<&'static str>,
+    /// The failure as upstream's condition message and per-metric Warning event quote it: `error`
+    /// without `computeReplicasForMetric`'s wrapper ([`CalcError::without_metric_wrapper`]).
+    #[serde(skip)]
+    pub condition_error: Option<String>,
 }
 
 /// Upstream `computeReplicasForMetrics` result.
@@ -330,6 +334,7 @@ pub fn compute_replicas_for_metrics(
                     result: Some(result),
                     error: None,
                     failure_reason: None,
+                    condition_error: None,
                 });
             }
             Err(failure) => {
@@ -338,6 +343,7 @@ pub fn compute_replicas_for_metrics(
                     result: None,
                     error: Some(failure.error.to_string()),
                     failure_reason: Some(failure.reason),
+                    condition_error: Some(failure.error.without_metric_wrapper().to_string()),
                 });
                 if invalid_count == 0 {
                     first_failure = Some(failure);

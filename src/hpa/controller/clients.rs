@@ -23,16 +23,19 @@ use crate::selectors::LabelSelector;
 /// What a client call failed with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
-    /// The write lost an optimistic-concurrency race (HTTP 409): re-read and retry.
-    #[error("Operation cannot be fulfilled on {resource}: {message}")]
+    /// The write lost an optimistic-concurrency race (HTTP 409): re-read and retry. Displayed as
+    /// the API server's message alone, as Go's `StatusError.Error()`: kube-apiserver's message
+    /// already reads `Operation cannot be fulfilled on deployments.apps "web": …`.
+    #[error("{message}")]
     Conflict {
         /// What was written, e.g. `deployments.apps "web"`.
         resource: String,
         /// The API server's message.
         message: String,
     },
-    /// The object does not exist (HTTP 404).
-    #[error("{resource} not found: {message}")]
+    /// The object does not exist (HTTP 404). Displayed as the API server's message alone
+    /// (`deployments.apps "web" not found`), which upstream's `FailedGetScale` texts quote.
+    #[error("{message}")]
     NotFound {
         /// What was read.
         resource: String,

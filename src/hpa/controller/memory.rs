@@ -96,7 +96,7 @@ impl ScaleClient for Cluster {
             None => w.scales.get(&(namespace.to_owned(), target.name.clone())).cloned().ok_or_else(|| {
                 ClientError::NotFound {
                     resource: format!("{} {:?}", target.kind, target.name),
-                    message: "not found".to_owned(),
+                    message: format!("{} {:?} not found", target.kind, target.name),
                 }
             }),
         };
@@ -129,9 +129,16 @@ impl ScaleClient for Cluster {
                 }
                 Some(_) => Err(ClientError::Conflict {
                     resource: format!("{} {:?}", target.kind, target.name),
-                    message: "the object has been modified; please apply your changes to the latest version and try again".to_owned(),
+                    message: format!(
+                        "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your \
+                         changes to the latest version and try again",
+                        target.kind, target.name
+                    ),
                 }),
-                None => Err(ClientError::NotFound { resource: target.name.clone(), message: "not found".to_owned() }),
+                None => Err(ClientError::NotFound {
+                    resource: target.name.clone(),
+                    message: format!("{} {:?} not found", target.kind, target.name),
+                }),
             }
         } else {
             Err(w.update_errors.remove(0))

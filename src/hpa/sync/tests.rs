@@ -207,18 +207,23 @@ fn unavailable_metrics_stop_scaling_with_upstreams_texts() {
     case.levels = None;
     let d = case.run(&mut Some(History::default()));
     assert!(!d.decision.rescale);
-    let first = "failed to get cpu resource metric value: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API";
-    assert_eq!(d.events[0], Event::warning("FailedGetResourceMetric", first));
+    // Upstream: computeStatusForResourceMetric records the event and builds the condition from
+    // "failed to get cpu utilization: …"; computeReplicasForMetric then wraps it in "failed to get
+    // cpu resource metric value: …", which only the FailedComputeMetricsReplicas summary quotes.
+    let inner = "failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API";
+    assert_eq!(d.events[0], Event::warning("FailedGetResourceMetric", inner));
     assert_eq!(
         d.events[1],
         Event::warning(
             "FailedComputeMetricsReplicas",
-            format!("invalid metrics (1 invalid out of 1), first error is: {first}")
+            format!(
+                "invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: {inner}"
+            )
         )
     );
     let active = condition(&d, ConditionType::ScalingActive);
     assert_eq!((active.status, active.reason.as_str()), (ConditionStatus::False, "FailedGetResourceMetric"));
-    assert_eq!(active.message, format!("the HPA was unable to compute the replica count: {first}"));
+    assert_eq!(active.message, format!("the HPA was unable to compute the replica count: {inner}"));
     assert!(d.error.as_deref().is_some_and(|e| e.starts_with(
         "failed to compute desired number of replicas based on listed metrics for Deployment/default/web: invalid metrics"
     )));

@@ -377,3 +377,28 @@ fn pods_metric_without_samples_reports_the_custom_metrics_api() {
         "failed to get pods metric value: unable to get metric qps: no metrics returned from custom metrics API"
     );
 }
+
+#[test]
+fn condition_texts_drop_the_per_type_wrapper_of_compute_replicas_for_metric() {
+    // Upstream's computeStatusFor*Metric records the per-metric event and builds the
+    // ScalingActive=False condition before computeReplicasForMetric adds "failed to get … metric
+    // value: ", so those texts start one level down.
+    let result = Scenario::new(3).run(&pods_spec(100), &Scenario::custom_samples(&[]), None);
+    let Err(failure) = result else { panic!("expected an error, got {result:?}") };
+    assert_eq!(
+        failure.error.without_metric_wrapper().to_string(),
+        "unable to get metric qps: no metrics returned from custom metrics API"
+    );
+    let result = Scenario::new(3).run(&external_value_spec(100), &external(&[]), None);
+    let Err(failure) = result else { panic!("expected an error, got {result:?}") };
+    assert_eq!(
+        failure.error.without_metric_wrapper().to_string(),
+        format!(
+            "unable to get external metric test-namespace/qps/{EXTERNAL_SELECTOR}: no metrics returned from \
+             external metrics API"
+        )
+    );
+    // Errors without such a wrapper are left as they are.
+    let inner = failure.error.without_metric_wrapper();
+    assert_eq!(inner.without_metric_wrapper(), inner);
+}

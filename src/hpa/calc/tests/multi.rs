@@ -292,6 +292,10 @@ fn a_pod_without_requests_fails_the_utilization_metric_with_the_full_upstream_ch
             "failed to get cpu resource metric value: failed to get cpu utilization: missing request for cpu in \
              container daprd of Pod test-pod-0"
         )
+    ); // The condition and the per-metric event quote it without computeReplicasForMetric's wrapper.
+    assert_eq!(
+        d.metrics[0].condition_error.as_deref(),
+        Some("failed to get cpu utilization: missing request for cpu in container daprd of Pod test-pod-0")
     );
 }
 

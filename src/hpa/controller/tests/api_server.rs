@@ -113,7 +113,8 @@ async fn a_409_on_the_scale_write_is_a_conflict() {
         _ => (
             409,
             json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Conflict", "code": 409,
-                   "message": "the object has been modified; please apply your changes to the latest version and try again"}),
+                   "message": "Operation cannot be fulfilled on deployments.apps \"web\": the object has been \
+                               modified; please apply your changes to the latest version and try again"}),
         ),
     });
     let scales = KubeScale::new(client.clone(), Discovery::new(client));
@@ -126,6 +127,25 @@ async fn a_409_on_the_scale_write_is_a_conflict() {
         "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply \
          your changes to the latest version and try again"
     );
+}
+
+#[tokio::test]
+async fn a_404_on_the_scale_read_is_the_servers_message_alone() {
+    // Found end to end (e2e/tests/hpa_on_sim.rs): the message used to be printed twice,
+    // `deployments.apps "ghost" not found: deployments.apps "ghost" not found`. Upstream's
+    // FailedGetScale event is `err.Error()` of the StatusError, i.e. the message.
+    let (client, _) = scripted(|_, path, _| match path {
+        "/apis/apps/v1" => (200, apps_v1()),
+        _ => (
+            404,
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
+                   "message": "deployments.apps \"web\" not found"}),
+        ),
+    });
+    let scales = KubeScale::new(client.clone(), Discovery::new(client));
+    let err = scales.get_scale("default", &target()).await.unwrap_err();
+    assert!(matches!(err, ClientError::NotFound { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "deployments.apps \"web\" not found");
 }
 
 #[tokio::test]
