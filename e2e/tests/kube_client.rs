@@ -25,13 +25,17 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+/// The kube `Config` a user's program builds from the sim's kubeconfig.
+pub async fn kube_config(sim: &SimHandle) -> kube::Config {
+    let kubeconfig = Kubeconfig::from_yaml(sim.kubeconfig_yaml()).expect("the sim's kubeconfig parses");
+    kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .expect("kube accepts the sim's kubeconfig")
+}
+
 /// A kube `Client` built the way a user's program builds one: from the sim's kubeconfig.
 pub async fn kube_client(sim: &SimHandle) -> kube::Client {
-    let kubeconfig = Kubeconfig::from_yaml(sim.kubeconfig_yaml()).expect("the sim's kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .expect("kube accepts the sim's kubeconfig");
-    kube::Client::try_from(config).expect("kube builds a client")
+    kube::Client::try_from(kube_config(sim).await).expect("kube builds a client")
 }
 
 /// Poll the async `check` every 20 ms for up to 10 s.
@@ -149,7 +153,11 @@ async fn merge_json_and_strategic_patches_change_only_what_they_name() {
     let pp = PatchParams::default();
 
     let merged = deploys
-        .patch("web", &pp, &Patch::Merge(json!({"metadata": {"labels": {"team": "x"}}, "spec": {"replicas": 3}})))
+        .patch(
+            "web",
+            &pp,
+            &Patch::Merge(json!({"metadata": {"labels": {"team": "x"}}, "spec": {"replicas": 3}})),
+        )
         .await
         .expect("merge patch");
     assert_eq!(merged.spec.as_ref().unwrap().replicas, Some(3));
@@ -166,7 +174,8 @@ async fn merge_json_and_strategic_patches_change_only_what_they_name() {
     assert_eq!(jsoned.metadata.annotations.unwrap()["note"], "json");
 
     let failed: json_patch::Patch =
-        serde_json::from_value(json!([{"op": "test", "path": "/spec/replicas", "value": 99}])).expect("patch");
+        serde_json::from_value(json!([{"op": "test", "path": "/spec/replicas", "value": 99}]))
+            .expect("patch");
     let status = api_error(deploys.patch("web", &pp, &Patch::<()>::Json(failed)).await);
     assert_eq!(status.code, 422, "{status:?}");
 
@@ -180,7 +189,8 @@ async fn merge_json_and_strategic_patches_change_only_what_they_name() {
         .await
         .expect("strategic patch");
     let containers = strategic.spec.unwrap().template.spec.unwrap().containers;
-    let images: Vec<_> = containers.iter().map(|c| (c.name.as_str(), c.image.as_deref().unwrap_or(""))).collect();
+    let images: Vec<_> =
+        containers.iter().map(|c| (c.name.as_str(), c.image.as_deref().unwrap_or(""))).collect();
     assert_eq!(images, [("app", "nginx:1.27"), ("sidecar", "busybox:1.37")]);
 }
 
@@ -197,7 +207,8 @@ async fn server_side_apply_with_force_records_the_field_manager() {
     let created = deploys.patch("api", &pp, &Patch::Apply(&applied_config)).await.expect("apply creates");
     assert_eq!(created.spec.as_ref().unwrap().replicas, Some(2));
     let managed = created.metadata.managed_fields.clone().unwrap_or_default();
-    let entry = managed.iter().find(|m| m.manager.as_deref() == Some("kube-client-test")).expect("manager entry");
+    let entry =
+        managed.iter().find(|m| m.manager.as_deref() == Some("kube-client-test")).expect("manager entry");
     assert_eq!(entry.operation.as_deref(), Some("Apply"));
     assert_eq!(entry.fields_type.as_deref(), Some("FieldsV1"));
     assert_eq!(entry.api_version.as_deref(), Some("apps/v1"));

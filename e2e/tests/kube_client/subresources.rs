@@ -17,7 +17,7 @@ use kube::discovery::{Discovery, Scope};
 use serde_json::{Value, json};
 
 use super::common::{start_bare_sim, start_sim};
-use super::{api_error, eventually, kube_client, typed};
+use super::{api_error, eventually, kube_client, kube_config, typed};
 
 /// A one-container Deployment `name` with `replicas`, labelled and selected by `app=<name>`.
 fn deployment(name: &str, replicas: i32) -> Deployment {
@@ -60,7 +60,8 @@ async fn deployment_scale_reads_patches_and_replaces_spec_replicas() {
 
     let mut desired = patched.clone();
     desired.spec.as_mut().expect("scale spec").replicas = Some(1);
-    let replaced = deploys.replace_scale("web", &PostParams::default(), &desired).await.expect("replace scale");
+    let replaced =
+        deploys.replace_scale("web", &PostParams::default(), &desired).await.expect("replace scale");
     assert_eq!(replaced.spec.and_then(|s| s.replicas), Some(1));
     assert_eq!(replicas(&deploys.get("web").await.expect("get")), Some(1));
 
@@ -91,7 +92,8 @@ async fn hpa_status_writes_change_only_status_and_spec_writes_only_spec() {
     let mut status_write = patched.clone();
     status_write.spec.as_mut().expect("spec").max_replicas = 9;
     status_write.status.as_mut().expect("status").desired_replicas = 4;
-    let replaced = hpas.replace_status("web", &PostParams::default(), &status_write).await.expect("replace status");
+    let replaced =
+        hpas.replace_status("web", &PostParams::default(), &status_write).await.expect("replace status");
     assert_eq!(replaced.status.as_ref().map(|s| s.desired_replicas), Some(4));
     assert_eq!(replaced.spec.as_ref().map(|s| s.max_replicas), Some(5));
 
@@ -100,9 +102,16 @@ async fn hpa_status_writes_change_only_status_and_spec_writes_only_spec() {
     spec_write.status.as_mut().expect("status").desired_replicas = 1;
     let updated = hpas.replace("web", &PostParams::default(), &spec_write).await.expect("replace");
     assert_eq!(updated.spec.as_ref().map(|s| s.max_replicas), Some(7));
-    assert_eq!(updated.status.as_ref().map(|s| s.desired_replicas), Some(4), "the spec write left status alone");
+    assert_eq!(
+        updated.status.as_ref().map(|s| s.desired_replicas),
+        Some(4),
+        "the spec write left status alone"
+    );
     let read = hpas.get_status("web").await.expect("get status");
-    assert_eq!((read.spec.map(|s| s.max_replicas), read.status.map(|s| s.desired_replicas)), (Some(7), Some(4)));
+    assert_eq!(
+        (read.spec.map(|s| s.max_replicas), read.status.map(|s| s.desired_replicas)),
+        (Some(7), Some(4))
+    );
 }
 
 fn running_ready(pod: &Pod) -> bool {
@@ -125,8 +134,10 @@ async fn a_pod_resize_through_patch_resize_is_allocated_and_a_qos_change_is_inva
 
     let resize = json!({"spec": {"containers": [{"name": "app",
         "resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "2"}}}]}});
-    let resized =
-        pods.patch_resize("r", &PatchParams::default(), &Patch::Strategic(resize)).await.expect("patch resize");
+    let resized = pods
+        .patch_resize("r", &PatchParams::default(), &Patch::Strategic(resize))
+        .await
+        .expect("patch resize");
     let resources = resized.spec.unwrap().containers[0].resources.clone().unwrap();
     assert_eq!(resources.requests.unwrap()["cpu"], Quantity("1".into()));
     assert_eq!(resources.limits.unwrap()["memory"], Quantity("256Mi".into()), "untouched fields are kept");
@@ -144,9 +155,14 @@ async fn a_pod_resize_through_patch_resize_is_allocated_and_a_qos_change_is_inva
 
     let guaranteed = json!({"spec": {"containers": [{"name": "app", "resources": {
         "requests": {"cpu": "2", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "256Mi"}}}]}});
-    let status = api_error(pods.patch_resize("r", &PatchParams::default(), &Patch::Strategic(guaranteed)).await);
+    let status =
+        api_error(pods.patch_resize("r", &PatchParams::default(), &Patch::Strategic(guaranteed)).await);
     assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
-    assert!(status.message.contains("Pod QOS Class may not change as a result of resizing"), "{}", status.message);
+    assert!(
+        status.message.contains("Pod QOS Class may not change as a result of resizing"),
+        "{}",
+        status.message
+    );
 }
 
 async fn ready_pod_names(pods: &Api<Pod>, app: &str, n: usize) -> Vec<String> {
@@ -162,7 +178,12 @@ async fn ready_pod_names(pods: &Api<Pod>, app: &str, n: usize) -> Vec<String> {
 #[tokio::test]
 async fn eviction_is_refused_with_429_while_the_budget_is_exhausted_and_deletes_the_pod_after() {
     let sim = start_sim(3).await;
-    let client = kube_client(&sim).await;
+    // kube 5 retries 429 answers by default (15 times, exponential backoff from 5 ms: about
+    // 5 minutes), and a refused eviction is a 429 without `Retry-After`, as from kube-apiserver
+    // (`NewTooManyRequests(…, 0)`); a caller that wants the refusal at once turns retries off.
+    let mut config = kube_config(&sim).await;
+    config.default_retry = false;
+    let client = kube::Client::try_from(config).expect("client");
     let deploys: Api<Deployment> = Api::default_namespaced(client.clone());
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
     let pdbs: Api<PodDisruptionBudget> = Api::default_namespaced(client);
@@ -181,6 +202,9 @@ async fn eviction_is_refused_with_429_while_the_budget_is_exhausted_and_deletes_
     let refused = api_error(pods.evict(victim, &EvictParams::default()).await);
     assert_eq!((refused.code, refused.reason.as_str()), (429, "TooManyRequests"));
     assert_eq!(refused.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+    let cause = refused.details.as_ref().and_then(|d| d.causes.first()).expect("a cause");
+    assert_eq!(cause.reason, "DisruptionBudget");
+    assert_eq!(cause.message, "The disruption budget web needs 2 healthy pods and has 2 currently");
     assert!(pods.get(victim).await.expect("still there").metadata.deletion_timestamp.is_none());
 
     deploys
@@ -242,7 +266,10 @@ async fn a_dynamic_api_on_a_crd_found_by_discovery_serves_objects_status_and_sca
         )
         .await
         .expect("patch status");
-    assert_eq!((with_status.data["spec"]["size"].clone(), with_status.data["status"]["size"].clone()), (json!(3), json!(2)));
+    assert_eq!(
+        (with_status.data["spec"]["size"].clone(), with_status.data["status"]["size"].clone()),
+        (json!(3), json!(2))
+    );
 
     let scale = widgets.get_scale("w1").await.expect("get scale");
     assert_eq!(scale.spec.as_ref().and_then(|s| s.replicas), Some(3));

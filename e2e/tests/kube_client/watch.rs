@@ -86,7 +86,10 @@ impl Running {
 fn versions<'a>(items: impl Iterator<Item = &'a ConfigMap>) -> BTreeMap<String, String> {
     items
         .map(|cm| {
-            (cm.metadata.name.clone().unwrap_or_default(), cm.metadata.resource_version.clone().unwrap_or_default())
+            (
+                cm.metadata.name.clone().unwrap_or_default(),
+                cm.metadata.resource_version.clone().unwrap_or_default(),
+            )
         })
         .collect()
 }
