@@ -79,7 +79,7 @@ impl Running {
 
     /// The store's objects as name → resourceVersion.
     fn snapshot(&self) -> BTreeMap<String, String> {
-        versions(self.store.state().iter().map(|cm| cm.as_ref()))
+        versions(self.store.state().iter().map(AsRef::as_ref))
     }
 }
 
@@ -200,8 +200,8 @@ async fn a_raw_watch_with_bookmarks_receives_bookmarks_at_the_latest_version() {
     assert!(later.metadata.resource_version.parse::<u64>().unwrap() >= added_rv.parse::<u64>().unwrap());
 }
 
-/// A sim keeping only 20 watch events per resource, and a reflector on `app=watched` ConfigMaps
-/// whose watches last 1 s; 40 writes to other ConfigMaps (in bursts of 4 every 400 ms, so each
+/// A sim keeping only 20 watch events per resource, and a reflector on `tier=watched` `ConfigMaps`
+/// whose watches last 1 s; 40 writes to other `ConfigMaps` (in bursts of 4 every 400 ms, so each
 /// bookmark interval sees few) move the log past the reflector's last object.
 async fn selective_watcher_under_unrelated_writes(config: watcher::Config) -> (SimHandle, Running) {
     let sim = start_sim_with(SimConfig {
