@@ -64,7 +64,7 @@ impl Drop for Controller {
 }
 
 impl Controller {
-    fn start(dir: &Path, kubeconfig: &Path) -> Self {
+    fn start(dir: &Path, kubeconfig: &Path, health_port: u16) -> Self {
         let log = dir.join("bellows-hpa.log");
         let child = std::process::Command::new(bellows_binary())
             .args(["run", "--kubeconfig"])
@@ -74,6 +74,7 @@ impl Controller {
                 "--horizontal-pod-autoscaler-sync-period=2s",
                 "--leader-elect",
                 "--leader-elect-namespace=kube-system",
+                &format!("--health-probe-bind-address=127.0.0.1:{health_port}"),
             ])
             .env("POD_NAME", "bellows-hpa-0")
             .stdout(Stdio::null())
@@ -86,6 +87,19 @@ impl Controller {
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+}
+
+/// `GET path` on the plain-HTTP health port: the status line and body, or `None` when nothing
+/// answers yet.
+fn health(port: u16, path: &str) -> Option<(String, String)> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_owned(), body.to_owned()))
 }
 
 fn cpu_hpa(name: &str, utilization: i64) -> Value {
@@ -121,7 +135,16 @@ async fn the_hpa_controller_scales_with_exactly_the_rbac_of_its_manifests() {
     let refused = robot.get("/apis/apps/v1/namespaces/default/deployments").await;
     assert_eq!(refused.status, 403, "{}", refused.text);
 
-    let controller = Controller::start(&stack.dir, &kubeconfig);
+    let health_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let controller = Controller::start(&stack.dir, &kubeconfig, health_port);
+    // Ready once the HPA and pod watches have listed, which needs the RBAC of the manifests.
+    let ready = stack
+        .wait_for("the controller's /readyz", Duration::from_secs(30), |_| {
+            health(health_port, "/readyz?verbose").filter(|(status, _)| status.ends_with("200 OK"))
+        })
+        .await;
+    assert!(ready.1.contains("[+]hpa-informer-sync ok"), "{}", ready.1);
+    assert_eq!(health(health_port, "/livez").map(|(_, body)| body), Some("ok".to_owned()));
     stack.sim.create("autoscaling", "horizontalpodautoscalers", cpu_hpa("web", 30)).unwrap();
     let replicas = |s: &Stack| {
         s.sim.get("apps", "deployments", "default", "web").and_then(|d| d["spec"]["replicas"].as_i64())

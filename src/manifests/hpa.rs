@@ -7,17 +7,19 @@
 //! writing `events.k8s.io` events, and the leader-election Lease in its own namespace.
 //!
 //! Two replicas with `--leader-elect`: only the Lease holder writes, the other takes over within
-//! the lease duration. The controller alone serves no HTTP, so the pods have no probes; a wedged
-//! leader loses its Lease and the standby takes over.
+//! the lease duration. The controller alone has no HTTPS server, so the probes use the plain-HTTP
+//! health port (`--health-probe-bind-address`, [`crate::run::health`]): `/readyz` passes once
+//! the HPA and pod watches have listed, `/livez` while the process answers.
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, ResourceRequirements,
-    ServiceAccount,
+    Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, ObjectFieldSelector, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::ManifestOptions;
 use super::objects::{self, role_ref, rule, value};
@@ -30,6 +32,8 @@ pub const CLUSTER_ROLE: &str = "system:bellows-hpa";
 pub const LEADER_ROLE: &str = "bellows-hpa-leader-election";
 /// `app.kubernetes.io/component` of these objects.
 const COMPONENT: &str = "hpa";
+/// Port of the plain-HTTP health probes.
+pub const HEALTH_PORT: i32 = 8081;
 
 fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
     objects::meta(COMPONENT, name, namespace)
@@ -101,12 +105,39 @@ fn field_env(name: &str, path: &str) -> EnvVar {
     }
 }
 
+fn http_probe(path: &str) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.to_owned()),
+            port: IntOrString::String("health".to_owned()),
+            scheme: Some("HTTP".to_owned()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(10),
+        failure_threshold: Some(3),
+        ..Probe::default()
+    }
+}
+
 fn container(opts: &ManifestOptions) -> Container {
     Container {
         name: NAME.to_owned(),
         image: Some(opts.image.clone()),
         image_pull_policy: Some("IfNotPresent".to_owned()),
-        args: Some(objects::strings(&["run", "--components=hpa", "--leader-elect"])),
+        args: Some(vec![
+            "run".to_owned(),
+            "--components=hpa".to_owned(),
+            "--leader-elect".to_owned(),
+            format!("--health-probe-bind-address=0.0.0.0:{HEALTH_PORT}"),
+        ]),
+        ports: Some(vec![ContainerPort {
+            name: Some("health".to_owned()),
+            container_port: HEALTH_PORT,
+            protocol: Some("TCP".to_owned()),
+            ..ContainerPort::default()
+        }]),
+        liveness_probe: Some(http_probe("/livez")),
+        readiness_probe: Some(http_probe("/readyz")),
         // The Lease holder identity and the Lease namespace.
         env: Some(vec![
             field_env("POD_NAME", "metadata.name"),

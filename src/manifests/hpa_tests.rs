@@ -102,7 +102,17 @@ fn two_hardened_replicas_elect_a_leader_named_after_their_pod() {
     let pod = &spec["template"]["spec"];
     assert_eq!(pod["serviceAccountName"], "bellows-hpa");
     let c = &pod["containers"][0];
-    assert_eq!(c["args"], json!(["run", "--components=hpa", "--leader-elect"]));
+    assert_eq!(
+        c["args"],
+        json!(["run", "--components=hpa", "--leader-elect", "--health-probe-bind-address=0.0.0.0:8081"])
+    );
+    assert_eq!(c["ports"], json!([{"containerPort": 8081, "name": "health", "protocol": "TCP"}]));
+    for (probe, path) in [("livenessProbe", "/livez"), ("readinessProbe", "/readyz")] {
+        assert_eq!(
+            c[probe],
+            json!({"failureThreshold": 3, "httpGet": {"path": path, "port": "health", "scheme": "HTTP"}, "periodSeconds": 10})
+        );
+    }
     assert_eq!(
         c["env"],
         json!([
