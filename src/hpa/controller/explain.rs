@@ -3,7 +3,8 @@
 //!
 //! The text names the metric that decided (the largest proposal), its current value against its
 //! target, the pods it was computed over and the pods left out, then anything normalization changed
-//! (stabilization, rate limits, replica bounds).
+//! (stabilization, rate limits, replica bounds), and where zero replicas are involved (scaled to
+//! zero, back from zero, staying at zero until a metric asks for pods).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -111,5 +112,16 @@ pub fn decision_reason(specs: &[MetricSpec], decided: &SyncDecision, from: i32, 
     {
         let _ = write!(text, "; {step}");
     }
+    text.push_str(zero_suffix(from, to));
     text
+}
+
+/// What the decision means for a target at or going to zero replicas.
+fn zero_suffix(from: i32, to: i32) -> &'static str {
+    match (from, to) {
+        (0, 0) => "; stays at zero",
+        (0, _) => "; back from zero",
+        (_, 0) => "; scaled to zero",
+        _ => "",
+    }
 }
