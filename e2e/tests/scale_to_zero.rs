@@ -42,8 +42,8 @@ fn policy() -> Value {
 
 /// Install the committed `AutoscalingPolicy` CRD into the sim.
 fn install_crds(stack: &Stack) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crds/autoscalingpolicies.autoscaling.bellows.dev.yaml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crds/autoscalingpolicies.autoscaling.bellows.dev.yaml");
     let text = std::fs::read_to_string(&path).expect("committed CRD file");
     for doc in text.split("\n---").filter(|d| d.contains("kind:")) {
         let crd: Value = serde_saphyr::from_str(doc).expect("CRD parses");
@@ -75,14 +75,16 @@ async fn wait_for_replicas(stack: &mut Stack, replicas: i64) -> Value {
     stack
         .wait_for(&format!("the Deployment at {replicas} replicas"), WAIT, |s| {
             let status = policy_status(s);
-            (deployment_replicas(s) == Some(replicas) && status["desiredReplicas"] == replicas).then_some(status)
+            (deployment_replicas(s) == Some(replicas) && status["desiredReplicas"] == replicas)
+                .then_some(status)
         })
         .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_autoscaling_policy_scales_to_zero_and_back_with_an_external_metric() {
-    let mut stack = Stack::start(StackOptions::new("scale-to-zero").with_sync_period("1s").without_bellows()).await;
+    let mut stack =
+        Stack::start(StackOptions::new("scale-to-zero").with_sync_period("1s").without_bellows()).await;
     install_crds(&stack);
     let metrics = ExternalMetrics::start(&stack.sim).await;
     metrics.set(METRIC, "60");
@@ -94,7 +96,10 @@ async fn an_autoscaling_policy_scales_to_zero_and_back_with_an_external_metric()
     let status = wait_for_replicas(&mut stack, 6).await;
     assert_eq!(status["currentReplicas"], 2, "{status}");
     assert!(
-        metrics.requests().iter().any(|p| p.starts_with("/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth")),
+        metrics
+            .requests()
+            .iter()
+            .any(|p| p.starts_with("/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth")),
         "bellows read the metric through the aggregator: {:?}",
         metrics.requests()
     );
@@ -113,7 +118,11 @@ async fn an_autoscaling_policy_scales_to_zero_and_back_with_an_external_metric()
     );
     // Stays at zero while the queue is empty (metrics are still read: the condition allows it).
     let reads = metrics.requests().len();
-    stack.wait_for("another metric read at zero", WAIT, |_| (metrics.requests().len() > reads + 1).then_some(())).await;
+    stack
+        .wait_for("another metric read at zero", WAIT, |_| {
+            (metrics.requests().len() > reads + 1).then_some(())
+        })
+        .await;
     assert_eq!(deployment_replicas(&stack), Some(0));
     check_kubectl_shows_zero(&stack);
 
@@ -124,11 +133,15 @@ async fn an_autoscaling_policy_scales_to_zero_and_back_with_an_external_metric()
     let stz = scaled_to_zero(&status).expect("ScaledToZero present");
     assert_eq!(
         stz,
-        ("False".into(), "NotScaledToZero".into(), "the HPA controller did not scale the workload to zero".into()),
+        (
+            "False".into(),
+            "NotScaledToZero".into(),
+            "the HPA controller did not scale the workload to zero".into()
+        ),
         "{status}"
     );
     let reason = status["lastDecision"]["reason"].as_str().unwrap_or_default();
-    assert!(reason.starts_with("0 → 3: queue_depth 30 of 10 per-pod target"), "{reason}");
+    assert!(reason.starts_with("0 → 3: queue_depth 30 total of 10 per-pod target"), "{reason}");
     assert!(reason.ends_with("; back from zero"), "{reason}");
 }
 

@@ -65,7 +65,8 @@ impl ExternalMetrics {
         let port = listener.local_addr().expect("local address").port();
         let values: Values = Arc::default();
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
-        let task = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(tls)), values.clone(), requests.clone()));
+        let task =
+            tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(tls)), values.clone(), requests.clone()));
         for (group, resource, object) in api_service_objects(port) {
             sim.create(group, resource, object).expect("registering the external metrics APIService");
         }
@@ -74,7 +75,10 @@ impl ExternalMetrics {
 
     /// Serve `value` (a quantity, e.g. `"30"` or `"1500m"`) for `metric` from now on.
     pub fn set(&self, metric: &str, value: &str) {
-        self.values.lock().unwrap_or_else(PoisonError::into_inner).insert(metric.to_lowercase(), value.to_owned());
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(metric.to_lowercase(), value.to_owned());
     }
 
     /// Paths (with query) of the metric requests served so far.
@@ -117,7 +121,12 @@ fn api_service_objects(port: u16) -> [(&'static str, &'static str, Value); 3] {
     ]
 }
 
-async fn serve(listener: TcpListener, acceptor: TlsAcceptor, values: Values, requests: Arc<Mutex<Vec<String>>>) {
+async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    values: Values,
+    requests: Arc<Mutex<Vec<String>>>,
+) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else { continue };
         let (acceptor, values, requests) = (acceptor.clone(), values.clone(), requests.clone());
@@ -141,7 +150,11 @@ fn json_reply(status: u16, body: &Value) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
-fn respond(req: &Request<Incoming>, values: &Values, requests: &Arc<Mutex<Vec<String>>>) -> Response<Full<Bytes>> {
+fn respond(
+    req: &Request<Incoming>,
+    values: &Values,
+    requests: &Arc<Mutex<Vec<String>>>,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path();
     if path == PREFIX {
         return json_reply(
@@ -153,7 +166,10 @@ fn respond(req: &Request<Incoming>, values: &Values, requests: &Arc<Mutex<Vec<St
     }
     let rest = path.strip_prefix(PREFIX).and_then(|r| r.strip_prefix("/namespaces/"));
     let Some((_namespace, metric)) = rest.and_then(|r| r.split_once('/')) else {
-        return json_reply(404, &json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404}));
+        return json_reply(
+            404,
+            &json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404}),
+        );
     };
     let with_query = req.uri().path_and_query().map_or(path, |pq| pq.as_str()).to_owned();
     requests.lock().unwrap_or_else(PoisonError::into_inner).push(with_query);
@@ -165,6 +181,9 @@ fn respond(req: &Request<Incoming>, values: &Values, requests: &Arc<Mutex<Vec<St
                    "timestamp": jiff::Timestamp::now().to_string(), "value": v})
         })
         .collect();
-    json_reply(200, &json!({"kind": "ExternalMetricValueList", "apiVersion": "external.metrics.k8s.io/v1beta1",
-                            "metadata": {}, "items": items}))
+    json_reply(
+        200,
+        &json!({"kind": "ExternalMetricValueList", "apiVersion": "external.metrics.k8s.io/v1beta1",
+                            "metadata": {}, "items": items}),
+    )
 }

@@ -90,6 +90,8 @@ pub fn decision_reason(specs: &[MetricSpec], decided: &SyncDecision, from: i32, 
     let p = &result.proposal;
     let current = match (p.utilization, p.average_value, p.value) {
         (Some(u), _, _) => format!("{u}%"),
+        // A per-pod target read at zero replicas: no per-pod average exists, show the total.
+        (None, Some(_), Some(v)) if from == 0 => format!("{} total", quantity(v)),
         (None, Some(v), _) | (None, None, Some(v)) => quantity(v),
         (None, None, None) => "?".to_owned(),
     };

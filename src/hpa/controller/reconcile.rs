@@ -16,7 +16,7 @@ use super::fetch::{self, PodSelector};
 use super::history::{self, HISTORY_ANNOTATION, StoredHistory};
 use super::ownership::{self, Competition};
 use super::status::{self, AutoscalerStatus, StatusCondition};
-use crate::hpa::behavior::{self, Condition, DecisionPath, History, NormalizeConfig};
+use crate::hpa::behavior::{self, Condition, ConditionType, DecisionPath, History, NormalizeConfig};
 use crate::hpa::calc::{MetricSamples, MetricSpec, PodSnapshot};
 use crate::hpa::snapshot;
 use crate::hpa::sync::{Event, ScaleSnapshot, SyncInput, sync};
@@ -337,6 +337,8 @@ async fn compute_and_scale(
                 let text = err.to_string();
                 let failed = behavior::failed_rescale_message(d.desired_replicas, &d.rescale_reason, &text);
                 draft.events.retain(|e| e.reason != "SuccessfulRescale");
+                // Upstream sets ScaledToZero only after a successful write.
+                draft.conditions.retain(|c| c.type_ != ConditionType::ScaledToZero.as_str());
                 draft.warn("FailedRescale", failed);
                 draft.condition(StatusCondition::from_decision(&Condition::failed_update_scale(&text)));
                 desired = a.status.desired_replicas;

@@ -40,7 +40,8 @@ fn cpu_samples(levels: &[i64]) -> MetricSamples {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let sample = PodMetricSample { value: *v, timestamp: now(), window: SignedDuration::from_secs(30) };
+                let sample =
+                    PodMetricSample { value: *v, timestamp: now(), window: SignedDuration::from_secs(30) };
                 (format!("web-{i}"), sample)
             })
             .collect(),
@@ -130,7 +131,13 @@ fn scale_up_follows_upstream_test_scale_up() {
     let kinds: Vec<ConditionType> = d.conditions.iter().map(|c| c.kind).collect();
     assert_eq!(
         kinds,
-        [ConditionType::AbleToScale, ConditionType::ScalingActive, ConditionType::ScalingLimited]
+        [
+            ConditionType::AbleToScale,
+            ConditionType::ScalingActive,
+            ConditionType::ScalingLimited,
+            // v1.36 (gate on) sets it on every rescale.
+            ConditionType::ScaledToZero
+        ]
     );
     let able = condition(&d, ConditionType::AbleToScale);
     assert_eq!(able.reason, "SucceededRescale");

@@ -122,8 +122,11 @@ fn zero_replicas_with_positive_min_disables_scaling() {
 
 #[test]
 fn zero_replicas_with_zero_min_scales_up_from_zero() {
-    // TestScaleUpFromZeroCMObject (≤ v1.35): min 0, Object metric proposes 2 from zero.
-    let (d, _) = case(0, 0, 5).proposal(2).history(History::default()).run();
+    // TestScaleUpFromZeroCMObject (v1.36, gate on): min 0, ScaledToZero=True, an Object metric
+    // proposes 2 from zero.
+    let mut c = case(0, 0, 5).proposal(2).history(History::default());
+    c.input.zero = ZeroState { scaled_to_zero: true, has_object_or_external: true };
+    let (d, _) = c.run();
     assert_eq!(d.path, DecisionPath::Legacy);
     assert_eq!((d.desired_replicas, d.rescale), (2, true));
 }

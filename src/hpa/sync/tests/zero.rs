@@ -64,7 +64,10 @@ impl ZeroCase {
                 MetricSamples::Object { value: *value, timestamp: t },
             ),
             Metric::ExternalValue { target, value } => (
-                MetricSpec::External { metric: MetricIdentifier::named("qps"), target: MetricTarget::value(*target) },
+                MetricSpec::External {
+                    metric: MetricIdentifier::named("qps"),
+                    target: MetricTarget::value(*target),
+                },
                 MetricSamples::External { values: vec![*value], timestamp: t },
             ),
             Metric::Cpu { target, levels } => (
@@ -91,7 +94,8 @@ impl ZeroCase {
             now: t,
             scaled_to_zero: self.scaled_to_zero,
         };
-        sync(&input, &mut None)
+        // Upstream's zero tests start from an empty recommendation list (no first-sight seed).
+        sync(&input, &mut Some(History::default()))
     }
 }
 
@@ -108,7 +112,10 @@ const OK_RESCALE: [(&str, ConditionStatus, &str); 3] = [
     ("ScalingLimited", False, "DesiredWithinRange"),
 ];
 
-fn with_scaled_to_zero(status: ConditionStatus, reason: &'static str) -> Vec<(&'static str, ConditionStatus, &'static str)> {
+fn with_scaled_to_zero(
+    status: ConditionStatus,
+    reason: &'static str,
+) -> Vec<(&'static str, ConditionStatus, &'static str)> {
     let mut all = OK_RESCALE.to_vec();
     all.push(("ScaledToZero", status, reason));
     all
@@ -202,7 +209,8 @@ fn with_behavior_raising_min_replicas_still_brings_the_target_back_to_min() {
 fn a_normal_rescale_clears_a_stale_scaled_to_zero_condition() {
     // TestScaledToZeroConditionHandledOnNormalRescale (gate on): min 1, 3 replicas, CPU 30% with
     // 300/500/700 → 5, ScaledToZero becomes False/NotScaledToZero.
-    let d = ZeroCase::new(1, 3, Metric::Cpu { target: 30, levels: vec![300, 500, 700] }).scaled_to_zero().run();
+    let d =
+        ZeroCase::new(1, 3, Metric::Cpu { target: 30, levels: vec![300, 500, 700] }).scaled_to_zero().run();
     assert_eq!(d.decision.desired_replicas, 5);
     assert_eq!(summary(&d), with_scaled_to_zero(False, "NotScaledToZero"));
 }
@@ -241,7 +249,8 @@ fn a_cpu_scale_down_to_zero_is_not_marked_scaled_to_zero() {
 #[test]
 fn the_first_step_back_from_zero_is_at_most_four_without_behavior() {
     // Spec §8.1: legacy scale-up cap max(factor × 0, 4) = 4; value 200 vs 15 proposes 14.
-    let mut case = ZeroCase::new(0, 0, Metric::ObjectValue { target: 15_000, value: 200_000 }).scaled_to_zero();
+    let mut case =
+        ZeroCase::new(0, 0, Metric::ObjectValue { target: 15_000, value: 200_000 }).scaled_to_zero();
     case.max = 20;
     let d = case.run();
     assert_eq!(d.decision.proposal, Some(14));
