@@ -60,6 +60,7 @@ fn bench_sync(c: &mut Criterion) {
         calc: CalcConfig::default(),
         normalize: NormalizeConfig::default(),
         now,
+        scaled_to_zero: false,
     };
     let mut group = c.benchmark_group("hpa_sync_30_pods");
     group.throughput(Throughput::Elements(1));

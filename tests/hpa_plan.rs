@@ -17,8 +17,15 @@ const DECISIONS: &[(&str, i64, bool)] = &[
     ("scale-down-first-sight-stabilized", 5, false),
     // Behavior: 1 pod per 60 s and a +1 event 30 s ago → no room left in the period.
     ("behavior-scale-up-rate-limited", 2, false),
-    // External Value target from zero replicas: ceil(20/15) = 2, no tolerance (TestScaleUpFromZero*).
+    // External Value target from zero replicas with ScaledToZero=True: ceil(20/15) = 2, no
+    // tolerance (TestScaleUpFromZero*, v1.36).
     ("external-value-from-zero", 2, true),
+    // TestScaleUpFromZeroCMObject (v1.36, gate on): Object qps 20 vs Value 15 from zero with
+    // ScaledToZero=True → 2, ScaledToZero=False/NotScaledToZero.
+    ("scale-up-from-zero-object", 2, true),
+    // TestScaleUpFromZeroWithoutCondition: the same at zero without the condition (scaled to zero
+    // by hand) → ScalingDisabled, nothing changes.
+    ("zero-without-scaled-to-zero-condition", 0, false),
     // No PodMetrics: FailedGetResourceMetric, nothing changes.
     ("missing-resource-metrics", 2, false),
     // An unready pod in its CPU initialization period is re-added at 0 on scale-up:

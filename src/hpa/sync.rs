@@ -11,12 +11,20 @@
 //! `ScalingActive` from the metrics, then `AbleToScale`/`ScalingLimited` from normalization; a
 //! selector problem or a total metric failure returns before normalization (`desiredReplicas` keeps
 //! its previous value, nothing is recorded but the first-sight seed).
+//!
+//! Zero replicas follow v1.36 with the `HPAScaleToZero` gate on (KEP-2021, PR #135118): a target
+//! at zero is scaled only when the object's `ScaledToZero` condition is `True` (the autoscaler put
+//! it there) and either an Object/External metric can bring it back or `minReplicas` was raised
+//! since; otherwise it is `ScalingDisabled`, as the ≤ v1.35 implicit maintenance mode is for
+//! `minReplicas > 0`. Every successful rescale sets `ScaledToZero` (`True` only for the
+//! autoscaler's own scale to zero); the caller merges it into the object's conditions, so it keeps
+//! its place and carries over on syncs that do not rescale.
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::behavior::{
-    self, Behavior, Condition, Decision, History, NormalizeConfig, NormalizeInput, Proposal,
+    self, Behavior, Condition, Decision, History, NormalizeConfig, NormalizeInput, Proposal, ZeroState,
 };
 use super::calc::{
     CalcConfig, CalcContext, MetricSamples, MetricSpec, MetricsDecision, PodSnapshot, Replicas,
@@ -77,6 +85,8 @@ pub struct SyncInput<'a> {
     pub normalize: NormalizeConfig,
     /// The evaluation instant.
     pub now: Timestamp,
+    /// The object's `ScaledToZero` condition is currently `True`.
+    pub scaled_to_zero: bool,
 }
 
 /// What one sync decides.
@@ -131,7 +141,11 @@ pub fn sync(input: &SyncInput<'_>, history: &mut Option<History>) -> SyncDecisio
     let mut error = None;
     let current = input.scale.spec_replicas;
     let min = input.min_replicas.unwrap_or(1);
-    let gate = behavior::gate(current, min, input.max_replicas);
+    let zero = ZeroState {
+        scaled_to_zero: input.scaled_to_zero,
+        has_object_or_external: has_object_or_external(input.metrics),
+    };
+    let gate = behavior::gate(current, min, input.max_replicas, zero);
 
     let mut metrics = None;
     let proposal = if gate == behavior::Gate::ComputeMetrics {
@@ -194,6 +208,7 @@ pub fn sync(input: &SyncInput<'_>, history: &mut Option<History>) -> SyncDecisio
         behavior: input.behavior.clone(),
         proposal,
         config: input.normalize,
+        zero,
     };
     let decision = behavior::normalize(&normalize_input, history, input.now);
     for condition in decision.conditions() {
@@ -201,6 +216,10 @@ pub fn sync(input: &SyncInput<'_>, history: &mut Option<History>) -> SyncDecisio
     }
     if decision.rescale {
         set_condition(&mut conditions, Condition::succeeded_rescale(decision.desired_replicas));
+        set_condition(
+            &mut conditions,
+            Condition::after_rescale(current, decision.desired_replicas, min, zero.has_object_or_external),
+        );
         if let Some(message) = decision.rescale_event_message() {
             events.push(Event { event_type: "Normal", reason: "SuccessfulRescale".into(), message });
         }
@@ -215,6 +234,11 @@ pub fn sync(input: &SyncInput<'_>, history: &mut Option<History>) -> SyncDecisio
         }
     }
     SyncDecision { metrics, decision, conditions, events, error }
+}
+
+/// Whether any metric is Object or External (upstream `hasObjectOrExternalMetrics`).
+pub fn has_object_or_external(metrics: &[(MetricSpec, MetricSamples)]) -> bool {
+    metrics.iter().any(|(spec, _)| matches!(spec, MetricSpec::Object { .. } | MetricSpec::External { .. }))
 }
 
 /// The first failing metric's own error as upstream's per-metric condition quotes it: without the

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
 
+pub mod external_metrics;
 pub mod hpa;
 pub mod kubectl;
 pub mod stack;

@@ -13,6 +13,21 @@ pub enum ConditionType {
     ScalingActive,
     /// `ScalingLimited`.
     ScalingLimited,
+    /// `ScaledToZero` (v1.36, KEP-2021): whether the last rescale was the autoscaler's own scale
+    /// to zero, which is what allows it to scale back from zero later.
+    ScaledToZero,
+}
+
+impl ConditionType {
+    /// The condition's `type` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AbleToScale => "AbleToScale",
+            Self::ScalingActive => "ScalingActive",
+            Self::ScalingLimited => "ScalingLimited",
+            Self::ScaledToZero => "ScaledToZero",
+        }
+    }
 }
 
 /// Condition status (`Unknown` is never produced here).
@@ -117,6 +132,38 @@ impl Condition {
             reason.as_str(),
             reason.message().to_owned(),
         )
+    }
+
+    /// `ScaledToZero=True/ScaledToZero`, set after a successful rescale from a positive count to
+    /// zero with `minReplicas: 0` and an Object or External metric.
+    pub fn scaled_to_zero() -> Self {
+        Self::new(
+            ConditionType::ScaledToZero,
+            ConditionStatus::True,
+            "ScaledToZero",
+            "the HPA controller scaled the workload to zero".to_owned(),
+        )
+    }
+
+    /// `ScaledToZero=False/NotScaledToZero`, set after every other successful rescale so the
+    /// condition is never stale.
+    pub fn not_scaled_to_zero() -> Self {
+        Self::new(
+            ConditionType::ScaledToZero,
+            ConditionStatus::False,
+            "NotScaledToZero",
+            "the HPA controller did not scale the workload to zero".to_owned(),
+        )
+    }
+
+    /// The `ScaledToZero` condition after a successful rescale from `current` to `desired`
+    /// (upstream sets it on every rescale when the gate is on).
+    pub fn after_rescale(current: i32, desired: i32, min: i32, has_object_or_external: bool) -> Self {
+        if current > 0 && desired == 0 && min == 0 && has_object_or_external {
+            Self::scaled_to_zero()
+        } else {
+            Self::not_scaled_to_zero()
+        }
     }
 
     /// `ScalingLimited`: `False` when the rate/range step left the value unchanged, else `True`.

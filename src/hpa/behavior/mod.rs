@@ -160,6 +160,8 @@ pub struct NormalizeInput {
     pub proposal: Option<Proposal>,
     /// Controller flags.
     pub config: NormalizeConfig,
+    /// What the v1.36 scale-to-zero rule reads besides the bounds.
+    pub zero: ZeroState,
 }
 
 impl NormalizeInput {
@@ -181,11 +183,34 @@ impl NormalizeInput {
     }
 }
 
+/// What the v1.36 scale-to-zero rule (KEP-2021, kubernetes/kubernetes PR #135118, gate
+/// `HPAScaleToZero` taken as on) reads besides the replica bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ZeroState {
+    /// The object's `ScaledToZero` condition is `True`: the autoscaler itself scaled the target to
+    /// zero (a target at zero without it was scaled to zero by hand).
+    pub scaled_to_zero: bool,
+    /// The spec has at least one Object or External metric (the only metrics that can be read
+    /// while no pod runs).
+    pub has_object_or_external: bool,
+}
+
+impl ZeroState {
+    /// Upstream's `shouldComputeMetricsForZeroReplicas`: at zero replicas, metrics are computed
+    /// only when the autoscaler scaled to zero itself and either `minReplicas` was raised since or
+    /// an Object/External metric can bring it back.
+    pub fn computes_at_zero(self, min: i32) -> bool {
+        self.scaled_to_zero && (min != 0 || self.has_object_or_external)
+    }
+}
+
 /// Which branch of `reconcileAutoscaler` applies, decided before any metric is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Gate {
-    /// `current == 0 && minReplicas != 0`: implicit maintenance mode, nothing happens.
+    /// `current == 0` and the autoscaler did not scale to zero itself (see
+    /// [`ZeroState::computes_at_zero`]): implicit maintenance mode, nothing happens.
     ScalingDisabled,
     /// `current > maxReplicas`: scale to `maxReplicas` without metrics, stabilization or limits.
     AboveMaxReplicas,
@@ -195,11 +220,13 @@ pub enum Gate {
     ComputeMetrics,
 }
 
-/// The branch for these bounds (≤ v1.35 semantics: `current == 0` with `minReplicas == 0`
-/// computes metrics, so Object/External metrics can scale up from zero).
-pub fn gate(current: i32, min: i32, max: i32) -> Gate {
-    if current == 0 && min != 0 {
-        Gate::ScalingDisabled
+/// The branch for these bounds, with v1.36 zero semantics: at `current == 0` metrics are computed
+/// only when [`ZeroState::computes_at_zero`] holds (then even below `minReplicas`: the result is
+/// raised to `minReplicas` after normalization); otherwise scaling is disabled, whatever
+/// `minReplicas` is. Up to v1.35 `current == 0 && minReplicas == 0` always computed metrics.
+pub fn gate(current: i32, min: i32, max: i32, zero: ZeroState) -> Gate {
+    if current == 0 {
+        if zero.computes_at_zero(min) { Gate::ComputeMetrics } else { Gate::ScalingDisabled }
     } else if current > max {
         Gate::AboveMaxReplicas
     } else if current < min {
@@ -312,14 +339,20 @@ pub fn normalize(input: &NormalizeInput, history: &mut Option<History>, now: Tim
         scaling_limited: None,
         explanation: Vec::new(),
     };
-    match gate(current, min, max) {
+    match gate(current, min, max, input.zero) {
         Gate::ScalingDisabled => {
             d.path = DecisionPath::ScalingDisabled;
             d.desired_replicas = 0;
             d.scaling_active = Some(Condition::scaling_disabled());
-            d.explanation.push(format!(
-                "target has 0 replicas and minReplicas is {min}: scaling is disabled (maintenance mode)"
-            ));
+            d.explanation.push(if input.zero.scaled_to_zero {
+                format!(
+                    "target has 0 replicas and minReplicas is {min} with no Object or External metric: scaling is disabled"
+                )
+            } else {
+                format!(
+                    "target has 0 replicas without the ScaledToZero condition (scaled to zero by hand), minReplicas {min}: scaling is disabled (maintenance mode)"
+                )
+            });
         }
         Gate::AboveMaxReplicas => {
             d.path = DecisionPath::AboveMaxReplicas;
@@ -339,11 +372,34 @@ pub fn normalize(input: &NormalizeInput, history: &mut Option<History>, now: Tim
             None => {
                 d.explanation.push(format!("metrics could not be computed: keep {current} replicas"));
             }
-            Some(p) => normalize_proposal(input, p, history, now, &mut d),
+            Some(p) => {
+                if current == 0 {
+                    d.explanation.push(
+                        "target has 0 replicas and the ScaledToZero condition is True: metrics decide whether to scale back from zero"
+                            .to_owned(),
+                    );
+                }
+                normalize_proposal(input, p, history, now, &mut d);
+                raise_from_zero_to_min(&mut d, input.zero);
+            }
         },
     }
     history.prune(now, input.config.downscale_stabilization);
     d
+}
+
+/// v1.36: a target the autoscaler scaled to zero whose `minReplicas` was raised since comes back
+/// to at least `minReplicas` (the behavior path does not apply `minReplicas` on scale-up).
+fn raise_from_zero_to_min(d: &mut Decision, zero: ZeroState) {
+    let min = d.min_replicas;
+    if d.current_replicas == 0 && min != 0 && zero.scaled_to_zero && d.desired_replicas < min {
+        d.desired_replicas = min;
+        d.rescale = true;
+        if d.rescale_reason.is_empty() {
+            REASON_BELOW_MIN.clone_into(&mut d.rescale_reason);
+        }
+        d.explanation.push(format!("scaling back from zero: raised to minReplicas {min}"));
+    }
 }
 
 fn set_rescale(d: &mut Decision, desired: i32, reason: &str) {

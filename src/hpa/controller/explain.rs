@@ -3,7 +3,8 @@
 //!
 //! The text names the metric that decided (the largest proposal), its current value against its
 //! target, the pods it was computed over and the pods left out, then anything normalization changed
-//! (stabilization, rate limits, replica bounds).
+//! (stabilization, rate limits, replica bounds), and where zero replicas are involved (scaled to
+//! zero, back from zero, staying at zero until a metric asks for pods).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -89,6 +90,8 @@ pub fn decision_reason(specs: &[MetricSpec], decided: &SyncDecision, from: i32, 
     let p = &result.proposal;
     let current = match (p.utilization, p.average_value, p.value) {
         (Some(u), _, _) => format!("{u}%"),
+        // A per-pod target read at zero replicas: no per-pod average exists, show the total.
+        (None, Some(_), Some(v)) if from == 0 => format!("{} total", quantity(v)),
         (None, Some(v), _) | (None, None, Some(v)) => quantity(v),
         (None, None, None) => "?".to_owned(),
     };
@@ -111,5 +114,16 @@ pub fn decision_reason(specs: &[MetricSpec], decided: &SyncDecision, from: i32, 
     {
         let _ = write!(text, "; {step}");
     }
+    text.push_str(zero_suffix(from, to));
     text
+}
+
+/// What the decision means for a target at or going to zero replicas.
+fn zero_suffix(from: i32, to: i32) -> &'static str {
+    match (from, to) {
+        (0, 0) => "; stays at zero",
+        (0, _) => "; back from zero",
+        (_, 0) => "; scaled to zero",
+        _ => "",
+    }
 }

@@ -16,7 +16,7 @@ use super::fetch::{self, PodSelector};
 use super::history::{self, HISTORY_ANNOTATION, StoredHistory};
 use super::ownership::{self, Competition};
 use super::status::{self, AutoscalerStatus, StatusCondition};
-use crate::hpa::behavior::{self, Condition, DecisionPath, History, NormalizeConfig};
+use crate::hpa::behavior::{self, Condition, ConditionType, DecisionPath, History, NormalizeConfig};
 use crate::hpa::calc::{MetricSamples, MetricSpec, PodSnapshot};
 use crate::hpa::snapshot;
 use crate::hpa::sync::{Event, ScaleSnapshot, SyncInput, sync};
@@ -222,9 +222,6 @@ async fn compute_and_scale(
 ) -> Result<Outcome, ReconcileError> {
     let (ctx, a, now) = (draft.ctx, draft.a, draft.now);
     let namespace = a.key.namespace.as_str();
-    let min = a.min_replicas.unwrap_or(1);
-    let gate = behavior::gate(scale.spec_replicas, min, a.max_replicas);
-    let computes = gate == behavior::Gate::ComputeMetrics;
 
     let behavior = match a.behavior.as_ref().map(snapshot::behavior).transpose() {
         Ok(b) => b,
@@ -242,6 +239,16 @@ async fn compute_and_scale(
         }
     };
     let specs: Vec<MetricSpec> = specs;
+    let scaled_to_zero = status::scaled_to_zero(&a.status.conditions);
+    let zero = behavior::ZeroState {
+        scaled_to_zero,
+        has_object_or_external: specs
+            .iter()
+            .any(|s| matches!(s, MetricSpec::Object { .. } | MetricSpec::External { .. })),
+    };
+    let min = a.min_replicas.unwrap_or(1);
+    let gate = behavior::gate(scale.spec_replicas, min, a.max_replicas, zero);
+    let computes = gate == behavior::Gate::ComputeMetrics;
 
     let selector_text = scale.selector.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let parsed = selector_text.and_then(|s| crate::selectors::LabelSelector::parse(s).ok());
@@ -306,6 +313,7 @@ async fn compute_and_scale(
             ..NormalizeConfig::default()
         },
         now,
+        scaled_to_zero,
     };
     let decided = sync(&input, &mut draft.history);
     for c in &decided.conditions {
@@ -329,6 +337,8 @@ async fn compute_and_scale(
                 let text = err.to_string();
                 let failed = behavior::failed_rescale_message(d.desired_replicas, &d.rescale_reason, &text);
                 draft.events.retain(|e| e.reason != "SuccessfulRescale");
+                // Upstream sets ScaledToZero only after a successful write.
+                draft.conditions.retain(|c| c.type_ != ConditionType::ScaledToZero.as_str());
                 draft.warn("FailedRescale", failed);
                 draft.condition(StatusCondition::from_decision(&Condition::failed_update_scale(&text)));
                 desired = a.status.desired_replicas;

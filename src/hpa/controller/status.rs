@@ -46,13 +46,17 @@ impl StatusCondition {
 
     /// The sync's condition in status form.
     pub fn from_decision(c: &Condition) -> Self {
-        let type_ = match c.kind {
-            ConditionType::AbleToScale => "AbleToScale",
-            ConditionType::ScalingActive => "ScalingActive",
-            ConditionType::ScalingLimited => "ScalingLimited",
-        };
-        Self::new(type_, c.status == ConditionStatus::True, &c.reason, c.message.clone())
+        Self::new(c.kind.as_str(), c.status == ConditionStatus::True, &c.reason, c.message.clone())
     }
+}
+
+/// Whether `conditions` hold `ScaledToZero=True` (upstream `getScaledToZeroConditionStatus`: the
+/// first condition of that type decides).
+pub fn scaled_to_zero(conditions: &[StatusCondition]) -> bool {
+    conditions
+        .iter()
+        .find(|c| c.type_ == ConditionType::ScaledToZero.as_str())
+        .is_some_and(|c| c.status == "True")
 }
 
 /// The status fields bellows writes, common to HPAs and policies.

@@ -17,7 +17,7 @@ use crate::quantity::Quantity;
 pub struct PlanInput {
     /// The instant of the decision.
     pub now: Timestamp,
-    /// The `autoscaling/v2` HPA (spec; status is accepted and ignored).
+    /// The `autoscaling/v2` HPA (spec; of the status only the `ScaledToZero` condition is read).
     pub hpa: HorizontalPodAutoscaler,
     /// The target's scale.
     pub scale: ScaleInput,

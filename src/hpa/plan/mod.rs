@@ -147,10 +147,21 @@ pub fn plan(input: &PlanInput) -> Result<PlanOutput, PlanError> {
         calc,
         normalize,
         now: input.now,
+        scaled_to_zero: scaled_to_zero(&input.hpa),
     };
     let mut history = input.history.clone();
     let decided = sync(&sync_input, &mut history);
     Ok(PlanOutput::new(&metrics, &decided, history))
+}
+
+/// Whether the input HPA's `status.conditions` hold `ScaledToZero=True` (the only part of the
+/// status a sync reads).
+fn scaled_to_zero(hpa: &k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler) -> bool {
+    hpa.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "ScaledToZero"))
+        .is_some_and(|c| c.status == "True")
 }
 
 fn default_cpu_metric() -> MetricSpec {

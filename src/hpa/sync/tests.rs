@@ -33,6 +33,22 @@ fn pod(name: &str, cpu: i64) -> PodSnapshot {
     }
 }
 
+/// One CPU sample per level, for pods `web-0`, `web-1`, … (millicores, sampled at [`now`]).
+fn cpu_samples(levels: &[i64]) -> MetricSamples {
+    MetricSamples::PerPod(PerPodSamples {
+        pods: levels
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let sample =
+                    PodMetricSample { value: *v, timestamp: now(), window: SignedDuration::from_secs(30) };
+                (format!("web-{i}"), sample)
+            })
+            .collect(),
+        timestamp: Some(now()),
+    })
+}
+
 /// An HPA fixture in the shape of upstream's `testCase`: pods with 1 CPU requested each, a CPU
 /// utilization target, reported levels in millicores.
 struct Case {
@@ -62,21 +78,7 @@ impl Case {
         let levels = self.levels.clone().unwrap_or_default();
         let pods: Vec<PodSnapshot> = (0..levels.len()).map(|i| pod(&format!("web-{i}"), 1000)).collect();
         let samples = match &self.levels {
-            Some(levels) => MetricSamples::PerPod(PerPodSamples {
-                pods: levels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let sample = PodMetricSample {
-                            value: *v,
-                            timestamp: now(),
-                            window: SignedDuration::from_secs(30),
-                        };
-                        (format!("web-{i}"), sample)
-                    })
-                    .collect(),
-                timestamp: Some(now()),
-            }),
+            Some(levels) => cpu_samples(levels),
             None => {
                 MetricSamples::Unavailable { reason: "no metrics returned from resource metrics API".into() }
             }
@@ -101,6 +103,7 @@ impl Case {
             calc: CalcConfig::default(),
             normalize: NormalizeConfig::default(),
             now: now(),
+            scaled_to_zero: false,
         };
         sync(&input, history)
     }
@@ -128,7 +131,13 @@ fn scale_up_follows_upstream_test_scale_up() {
     let kinds: Vec<ConditionType> = d.conditions.iter().map(|c| c.kind).collect();
     assert_eq!(
         kinds,
-        [ConditionType::AbleToScale, ConditionType::ScalingActive, ConditionType::ScalingLimited]
+        [
+            ConditionType::AbleToScale,
+            ConditionType::ScalingActive,
+            ConditionType::ScalingLimited,
+            // v1.36 (gate on) sets it on every rescale.
+            ConditionType::ScaledToZero
+        ]
     );
     let able = condition(&d, ConditionType::AbleToScale);
     assert_eq!(able.reason, "SucceededRescale");
@@ -262,3 +271,5 @@ fn a_rescale_with_behavior_records_the_scale_event() {
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].timestamp, events[0].replica_change), (now(), 2));
 }
+
+mod zero;

@@ -20,7 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{
     Behavior, Decision, History, NormalizeConfig, NormalizeInput, Proposal, Recommendation, ScaleEvent,
-    ScalingPolicy, ScalingRules, SelectPolicy, normalize,
+    ScalingPolicy, ScalingRules, SelectPolicy, ZeroState, normalize,
 };
 
 /// The fixed "now" of every test: 2026-01-01T00:00:00Z.
@@ -105,6 +105,7 @@ pub(super) fn case(current: i32, min: i32, max: i32) -> Case {
             behavior: None,
             proposal: None,
             config: NormalizeConfig::upstream_test(),
+            zero: ZeroState::default(),
         },
         history: None,
     }

@@ -2,7 +2,9 @@
 //! rescale reasons and history updates. Controller-level upstream tests are ported by their
 //! normalization inputs (the metric proposal they produce) and expected outputs.
 
-use super::super::{ConditionStatus, DecisionPath, Gate, History, ScalingPolicy, gate, record_rescale};
+use super::super::{
+    ConditionStatus, DecisionPath, Gate, History, ScalingPolicy, ZeroState, gate, record_rescale,
+};
 use super::{case, cond, hist, now, rec, rules};
 
 use ConditionStatus::{False, True};
@@ -120,8 +122,11 @@ fn zero_replicas_with_positive_min_disables_scaling() {
 
 #[test]
 fn zero_replicas_with_zero_min_scales_up_from_zero() {
-    // TestScaleUpFromZeroCMObject (≤ v1.35): min 0, Object metric proposes 2 from zero.
-    let (d, _) = case(0, 0, 5).proposal(2).history(History::default()).run();
+    // TestScaleUpFromZeroCMObject (v1.36, gate on): min 0, ScaledToZero=True, an Object metric
+    // proposes 2 from zero.
+    let mut c = case(0, 0, 5).proposal(2).history(History::default());
+    c.input.zero = ZeroState { scaled_to_zero: true, has_object_or_external: true };
+    let (d, _) = c.run();
     assert_eq!(d.path, DecisionPath::Legacy);
     assert_eq!((d.desired_replicas, d.rescale), (2, true));
 }
@@ -227,11 +232,25 @@ fn rescale_records_events_only_with_behavior() {
 
 #[test]
 fn gate_orders_the_branches_as_upstream() {
-    assert_eq!(gate(0, 1, 5), Gate::ScalingDisabled);
-    assert_eq!(gate(0, 0, 5), Gate::ComputeMetrics);
-    assert_eq!(gate(6, 2, 5), Gate::AboveMaxReplicas);
-    assert_eq!(gate(1, 2, 5), Gate::BelowMinReplicas);
-    assert_eq!(gate(3, 2, 5), Gate::ComputeMetrics);
+    let none = ZeroState::default();
+    assert_eq!(gate(0, 1, 5, none), Gate::ScalingDisabled);
+    assert_eq!(gate(6, 2, 5, none), Gate::AboveMaxReplicas);
+    assert_eq!(gate(1, 2, 5, none), Gate::BelowMinReplicas);
+    assert_eq!(gate(3, 2, 5, none), Gate::ComputeMetrics);
+}
+
+#[test]
+fn gate_at_zero_follows_upstream_should_compute_metrics_for_zero_replicas() {
+    // horizontal.go shouldComputeMetricsForZeroReplicas (v1.36, gate HPAScaleToZero on).
+    let zero = |scaled_to_zero, has_object_or_external| ZeroState { scaled_to_zero, has_object_or_external };
+    // No ScaledToZero condition: scaled to zero by hand, whatever minReplicas and the metrics are.
+    assert_eq!(gate(0, 0, 5, zero(false, true)), Gate::ScalingDisabled);
+    assert_eq!(gate(0, 1, 5, zero(false, true)), Gate::ScalingDisabled);
+    // Scaled to zero by the autoscaler: an Object/External metric can bring it back.
+    assert_eq!(gate(0, 0, 5, zero(true, true)), Gate::ComputeMetrics);
+    // … a Resource-only spec cannot, unless minReplicas was raised since.
+    assert_eq!(gate(0, 0, 5, zero(true, false)), Gate::ScalingDisabled);
+    assert_eq!(gate(0, 2, 5, zero(true, false)), Gate::ComputeMetrics);
 }
 
 #[test]

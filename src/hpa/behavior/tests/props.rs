@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use super::super::{
     Behavior, DecisionPath, History, NormalizeConfig, NormalizeInput, Proposal, Recommendation, ScaleEvent,
-    ScalingPolicy, ScalingRules, SelectPolicy, normalize,
+    ScalingPolicy, ScalingRules, SelectPolicy, ZeroState, normalize,
 };
 use super::{ago, now};
 
@@ -80,6 +80,7 @@ fn input(
         behavior,
         proposal: Some(Proposal { replicas: proposal, metric: "m".to_owned() }),
         config: NormalizeConfig { scale_up_limit_factor: factor, ..NormalizeConfig::default() },
+        zero: ZeroState::default(),
     }
 }
 

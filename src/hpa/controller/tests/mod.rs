@@ -5,6 +5,7 @@ mod one_hpa;
 mod ownership;
 mod persistence;
 mod queue;
+mod zero;
 
 use std::collections::BTreeMap;
 

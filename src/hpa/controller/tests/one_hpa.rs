@@ -42,6 +42,8 @@ async fn full_reconcile_scales_a_deployment_from_3_to_5_and_reports_as_upstream(
             ("AbleToScale", "True", "SucceededRescale"),
             ("ScalingActive", "True", "ValidMetricFound"),
             ("ScalingLimited", "False", "DesiredWithinRange"),
+            // v1.36 (gate on) sets it on every rescale.
+            ("ScaledToZero", "False", "NotScaledToZero"),
         ]
     );
     let able = &status.conditions.as_ref().unwrap()[0];
