@@ -206,7 +206,15 @@ mod tests {
     #[test]
     fn replay_takes_node_resolution_and_files_in_order() {
         let cli = Cli::try_parse_from([
-            "bellows", "metrics", "replay", "--node", "n1", "--resolution", "1m", "b.txt", "a.txt",
+            "bellows",
+            "metrics",
+            "replay",
+            "--node",
+            "n1",
+            "--resolution",
+            "1m",
+            "b.txt",
+            "a.txt",
         ])
         .unwrap();
         let Command::Metrics { command: MetricsCommand::Replay(args) } = cli.command else {
@@ -223,15 +231,22 @@ mod tests {
         assert_eq!(no_files.kind(), clap::error::ErrorKind::MissingRequiredArgument);
         let no_node = Cli::try_parse_from(["bellows", "metrics", "replay", "a.txt"]).unwrap_err();
         assert_eq!(no_node.kind(), clap::error::ErrorKind::MissingRequiredArgument);
-        let bad = Cli::try_parse_from(["bellows", "metrics", "replay", "--node", "n", "--resolution", "5", "a"]);
+        let bad =
+            Cli::try_parse_from(["bellows", "metrics", "replay", "--node", "n", "--resolution", "5", "a"]);
         assert_eq!(bad.unwrap_err().kind(), clap::error::ErrorKind::ValueValidation);
     }
 
     #[test]
     fn why_asks_a_server_with_kubeconfig_and_tls_flags() {
         let args = why(&[
-            "default/web-1", "--server", "https://127.0.0.1:8443", "--kubeconfig", "kc",
-            "--insecure-skip-tls-verify", "-o", "json",
+            "default/web-1",
+            "--server",
+            "https://127.0.0.1:8443",
+            "--kubeconfig",
+            "kc",
+            "--insecure-skip-tls-verify",
+            "-o",
+            "json",
         ])
         .unwrap();
         assert_eq!(args.target, "default/web-1");
@@ -259,9 +274,16 @@ mod tests {
         let both = why(&["n1", "--server", "https://127.0.0.1:1", "--node", "n1", "a.txt"]);
         assert_eq!(both.unwrap_err().kind(), ErrorKind::ArgumentConflict);
         let tls = why(&["n1", "--node", "n1", "a.txt", "--insecure-skip-tls-verify"]);
-        assert_eq!(tls.unwrap_err().kind(), ErrorKind::MissingRequiredArgument);
+        assert_eq!(tls.unwrap_err().kind(), ErrorKind::ArgumentConflict);
+        let kubeconfig = why(&["n1", "--node", "n1", "a.txt", "--kubeconfig", "kc"]);
+        assert_eq!(kubeconfig.unwrap_err().kind(), ErrorKind::ArgumentConflict);
         let both_tls = why(&[
-            "n1", "--server", "https://h:1", "--certificate-authority", "ca.pem", "--insecure-skip-tls-verify",
+            "n1",
+            "--server",
+            "https://h:1",
+            "--certificate-authority",
+            "ca.pem",
+            "--insecure-skip-tls-verify",
         ]);
         assert_eq!(both_tls.unwrap_err().kind(), ErrorKind::ArgumentConflict);
     }

@@ -11,7 +11,9 @@ use clap::Parser as _;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut log = cli.log.clone();
-    if matches!(cli.command, Command::Metrics { command: MetricsCommand::Why(_) }) && !log.log_level.contains("kube") {
+    if matches!(cli.command, Command::Metrics { command: MetricsCommand::Why(_) })
+        && !log.log_level.contains("kube")
+    {
         // `why` reports a failed request itself; kube's own error line would say it twice.
         log.log_level.push_str(",kube_client=off");
     }

@@ -117,7 +117,8 @@ fn replay_of_one_payload_serves_nothing_yet() {
 
 #[test]
 fn replay_refuses_a_resolution_below_ten_seconds() {
-    let out = bellows(&["metrics", "replay", "--node", "n", "--resolution", "5s", &fixture("worker-1-a.txt")]);
+    let out =
+        bellows(&["metrics", "replay", "--node", "n", "--resolution", "5s", &fixture("worker-1-a.txt")]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -158,7 +159,10 @@ fn why_says_a_served_node_has_metrics_from_its_last_point() {
     assert_eq!(code, Some(0));
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["served"], true);
-    assert_eq!(doc["message"], "node worker-1: served: metrics from 2021-10-03T09:37:04.722Z, window 15.002s");
+    assert_eq!(
+        doc["message"],
+        "node worker-1: served: metrics from 2021-10-03T09:37:04.722Z, window 15.002s"
+    );
 }
 
 #[test]
@@ -186,7 +190,10 @@ fn why_with_a_bad_target_exits_non_zero_naming_it() {
     let (code, out, err) = why_offline("a/b/c", &["worker-1-a.txt"], &[]);
     assert_eq!(code, Some(1));
     assert!(out.is_empty());
-    assert_eq!(err, "bellows: invalid target \"a/b/c\": more than one '/' (expected NODE or NAMESPACE/POD)\n");
+    assert_eq!(
+        err,
+        "bellows: invalid target \"a/b/c\": more than one '/' (expected NODE or NAMESPACE/POD)\n"
+    );
 }
 
 #[test]
@@ -200,7 +207,13 @@ fn why_against_an_unreachable_server_is_a_clear_error() {
     std::fs::write(&kubeconfig, KUBECONFIG).unwrap();
     let server = format!("https://127.0.0.1:{port}");
     let out = bellows(&[
-        "metrics", "why", "n1", "--server", &server, "--kubeconfig", kubeconfig.to_str().unwrap(),
+        "metrics",
+        "why",
+        "n1",
+        "--server",
+        &server,
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
         "--insecure-skip-tls-verify",
     ]);
     let _ = std::fs::remove_dir_all(&dir);

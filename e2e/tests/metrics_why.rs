@@ -72,7 +72,10 @@ async fn why_asks_the_running_bellows_and_answers_served_unknown_and_forbidden()
     // A node the sim does not have: an answer, exit 0.
     let out = why(&stack, &kubeconfig, "no-such-node", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "node no-such-node: not found: the cluster lists no node of that name\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "node no-such-node: not found: the cluster lists no node of that name\n"
+    );
 
     // An identity without RBAC for the path: SubjectAccessReview says no, the CLI exits 1.
     let nobody = stack.sim.issue_client_cert("nobody", &[]).unwrap();

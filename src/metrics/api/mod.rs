@@ -33,5 +33,5 @@ pub mod why;
 mod tests;
 
 pub use router::{Clock, RouterConfig, router};
-pub use why::{ExplainSource, why_router};
 pub use source::{ContainerSample, Lookup, MetricsSource, NodeSample, PodSample, StaticSource};
+pub use why::{ExplainSource, why_router};

@@ -151,13 +151,13 @@ pub struct ServerAccess {
     pub server: Option<String>,
     /// Kubeconfig whose current context supplies the credentials (client certificate or bearer
     /// token) and, unless overridden, the CA (default: $KUBECONFIG, ~/.kube/config, in-cluster).
-    #[arg(long, value_name = "FILE", requires = "server")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "node"])]
     pub kubeconfig: Option<PathBuf>,
     /// PEM bundle of the CA that signed bellows' serving certificate.
-    #[arg(long, value_name = "FILE", requires = "server", conflicts_with = "insecure_skip_tls_verify")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "node", "insecure_skip_tls_verify"])]
     pub certificate_authority: Option<PathBuf>,
     /// Do not verify bellows' serving certificate.
-    #[arg(long, requires = "server")]
+    #[arg(long, conflicts_with_all = ["files", "node"])]
     pub insecure_skip_tls_verify: bool,
 }
 

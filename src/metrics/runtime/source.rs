@@ -18,8 +18,8 @@ use kube::core::PartialObjectMeta;
 
 use super::index::SharedIndex;
 use super::shared::StoreReader;
-use crate::metrics::api::{ContainerSample, Lookup, MetricsSource, NodeSample, PodSample};
 use crate::metrics::api::why::ExplainSource;
+use crate::metrics::api::{ContainerSample, Lookup, MetricsSource, NodeSample, PodSample};
 use crate::metrics::store::{Explanation, NodeUsage, PodUsage};
 
 #[cfg(test)]
@@ -64,7 +64,12 @@ pub(crate) fn node_sample(name: &str, labels: BTreeMap<String, String>, usage: N
 }
 
 /// The API sample of a pod the store serves (shared with the offline replay).
-pub(crate) fn pod_sample(namespace: &str, name: &str, labels: BTreeMap<String, String>, usage: PodUsage) -> PodSample {
+pub(crate) fn pod_sample(
+    namespace: &str,
+    name: &str,
+    labels: BTreeMap<String, String>,
+    usage: PodUsage,
+) -> PodSample {
     PodSample {
         namespace: namespace.to_owned(),
         name: name.to_owned(),

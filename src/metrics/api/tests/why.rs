@@ -91,6 +91,8 @@ async fn why_paths_are_authorized_by_subject_access_review_on_the_path() {
     );
     assert_eq!(
         *seen.lock().expect("lock"),
-        [r#"{"nonResourceAttributes":{"path":"/why/nodes/worker-1","verb":"get"},"user":"erin","groups":["system:authenticated"]}"#]
+        [
+            r#"{"nonResourceAttributes":{"path":"/why/nodes/worker-1","verb":"get"},"user":"erin","groups":["system:authenticated"]}"#
+        ]
     );
 }

@@ -29,7 +29,10 @@ fn scrape_time_is_the_newest_stamp_and_gaps_are_one_resolution_apart() {
 
 #[test]
 fn without_any_stamp_scrape_times_count_from_the_unix_epoch() {
-    assert_eq!(scrape_times(&[None, None], secs(20)), [ts("1970-01-01T00:00:00Z"), ts("1970-01-01T00:00:20Z")]);
+    assert_eq!(
+        scrape_times(&[None, None], secs(20)),
+        [ts("1970-01-01T00:00:00Z"), ts("1970-01-01T00:00:20Z")]
+    );
 }
 
 #[test]

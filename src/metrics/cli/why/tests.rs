@@ -27,7 +27,10 @@ fn bad_targets_are_refused_naming_the_input() {
         reason_of("a/b/c"),
         "invalid target \"a/b/c\": more than one '/' (expected NODE or NAMESPACE/POD)"
     );
-    assert_eq!(reason_of("default/"), "invalid target \"default/\": empty name (expected NODE or NAMESPACE/POD)");
+    assert_eq!(
+        reason_of("default/"),
+        "invalid target \"default/\": empty name (expected NODE or NAMESPACE/POD)"
+    );
     assert!(reason_of("").contains("empty name"));
     assert!(reason_of("Web").contains("only lowercase letters"));
     assert!(reason_of("-web").contains("start and end with a letter or digit"));

@@ -203,7 +203,10 @@ fn explanations_say_not_found_for_objects_the_synced_watches_do_not_list() {
     f.nodes.apply_event(Event::InitDone);
     f.pods.apply_event(Event::InitDone);
     assert!(f.source.why_node("n1").served);
-    assert_eq!(f.source.why_node("deleted").message, "node deleted: not found: the cluster lists no node of that name");
+    assert_eq!(
+        f.source.why_node("deleted").message,
+        "node deleted: not found: the cluster lists no node of that name"
+    );
     assert_eq!(f.source.why_node("ghost").reason, crate::metrics::store::Reason::NotListed);
     assert_eq!(
         f.source.why_pod("default", "web").message,
