@@ -179,6 +179,7 @@ impl Explanation {
     /// does not list is answered "not found" by the API, so an explanation saying "served" or
     /// "never seen" becomes [`Reason::NotListed`]; other reasons (scrape failed, gone, …) stay
     /// because they say more.
+    #[must_use]
     pub fn with_listing(self, listed: bool) -> Self {
         if listed || !matches!(self.reason, Reason::Served { .. } | Reason::NeverSeen) {
             return self;
