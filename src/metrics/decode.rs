@@ -216,6 +216,30 @@ pub fn decode(payload: &[u8], node: &str, request_time: Timestamp) -> Result<Bat
     Ok(acc.finish(node))
 }
 
+/// The newest own timestamp of the samples [`decode`] reads (node and container CPU and memory;
+/// start-time lines' timestamps are ignored, as in `decode`), `None` when none carries one.
+///
+/// Offline replays use it as the payload's scrape time: a live kubelet stamps every sample a
+/// little before the request returns, so the newest stamp is the closest known instant.
+pub fn newest_timestamp(payload: &[u8]) -> Result<Option<Timestamp>, DecodeError> {
+    let mut newest = None;
+    for (index, line) in payload.split(|&b| b == b'\n').enumerate() {
+        let number = index + 1;
+        let Some(sample) = parse_line(line, number)? else {
+            continue;
+        };
+        match (sample.series, sample.millis) {
+            (Series::Other | Series::ContainerStart, _) | (_, None) => {}
+            (_, Some(ms)) => {
+                let ts = Timestamp::from_millisecond(ms)
+                    .map_err(|_| DecodeError::TimestampOutOfRange { line: number, millis: ms })?;
+                newest = newest.max(Some(ts));
+            }
+        }
+    }
+    Ok(newest)
+}
+
 /// Go's `timestamp.FromTime` keeps whole milliseconds (floor), and the decoder multiplies back.
 fn truncate_to_millis(t: Timestamp) -> Timestamp {
     let ms = t.as_nanosecond().div_euclid(1_000_000);

@@ -179,11 +179,19 @@ async fn scrape_one<K: KubeletClient>(client: &K, target: &Target, timeout: Dura
     match tokio::time::timeout(timeout, client.fetch(target)).await {
         Err(_) => Outcome::Failed(format!("timeout to access kubelet after {timeout:?}")),
         Ok(Err(err)) => Outcome::Failed(err.to_string()),
-        Ok(Ok(payload)) => match decode(&payload.body, &target.node, payload.request_time) {
+        Ok(Ok(payload)) => match decode_payload(&payload, &target.node) {
             Ok(batch) => Outcome::Batch(batch),
-            Err(err) => Outcome::Failed(format!("failed parsing metrics: {err}")),
+            Err(message) => Outcome::Failed(message),
         },
     }
+}
+
+/// What a scrape makes of one fetched payload of `node`: the decoded batch, or the failure
+/// message the store keeps for explanations (upstream's `failed parsing metrics: …`, which the
+/// decoder's errors already start with). Offline replays call it too, so a file is judged
+/// exactly as a live answer would be.
+pub fn decode_payload(payload: &Payload, node: &str) -> Result<Batch, String> {
+    decode(&payload.body, node, payload.request_time).map_err(|err| err.to_string())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{RunArgs, TelemetryObserver, ZeroHop};
 use crate::metrics::api::auth::config::parse_authentication_configmap;
-use crate::metrics::api::{Clock, router};
+use crate::metrics::api::{Clock, router, why_router};
 use crate::metrics::kubelet::HttpKubeletClient;
 use crate::metrics::runtime::{MetricsRuntime, kubelet_client_config};
 use crate::server::auth::{AuthOptions, DelegatedAuth};
@@ -77,7 +77,8 @@ pub(super) async fn start_metrics(
     let source = handle.source();
     let clock: Clock = Arc::new(Timestamp::now);
     let app = router(Arc::clone(&source), Arc::clone(&clock), handle.router_config())
-        .merge(metrics_router(Arc::clone(&telemetry)));
+        .merge(metrics_router(Arc::clone(&telemetry)))
+        .merge(why_router(handle.explainer()));
     tasks.spawn(async move {
         handle.join().await;
         Ok(())

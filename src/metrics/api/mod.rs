@@ -9,6 +9,9 @@
 //!   object serialise identically;
 //! - only GET/HEAD are served (no watch), only JSON and Table representations.
 //!
+//! [`why`] serves the store's explanations (`/why/nodes/{node}`,
+//! `/why/namespaces/{namespace}/pods/{pod}`, a bellows extra) for `bellows metrics why`.
+//!
 //! [`auth`] holds the pure parts of delegated authentication and authorization (front-proxy
 //! request headers, `SubjectAccessReview` bodies, decision cache); TLS and the API calls are edges.
 
@@ -24,9 +27,11 @@ pub mod source;
 pub mod status;
 pub mod table;
 pub mod types;
+pub mod why;
 
 #[cfg(test)]
 mod tests;
 
 pub use router::{Clock, RouterConfig, router};
 pub use source::{ContainerSample, Lookup, MetricsSource, NodeSample, PodSample, StaticSource};
+pub use why::{ExplainSource, why_router};

@@ -81,6 +81,11 @@ impl MetricsHandle {
         self.router.clone()
     }
 
+    /// The explanations `/why/…` serves: the store's, corrected by the watches.
+    pub fn explainer(&self) -> Arc<dyn crate::metrics::api::why::ExplainSource> {
+        Arc::clone(&self.source) as Arc<dyn crate::metrics::api::why::ExplainSource>
+    }
+
     /// The published store, for in-process consumers (HPA, VPA recommender).
     pub fn store(&self) -> StoreReader {
         self.store.clone()

@@ -78,3 +78,13 @@ impl StoreReader {
         self.rx.clone()
     }
 }
+
+impl crate::metrics::api::why::ExplainSource for StoreReader {
+    fn why_node(&self, name: &str) -> crate::metrics::store::Explanation {
+        self.snapshot().why_node(name)
+    }
+
+    fn why_pod(&self, namespace: &str, name: &str) -> crate::metrics::store::Explanation {
+        self.snapshot().why_pod(namespace, name)
+    }
+}

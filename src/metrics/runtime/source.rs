@@ -18,8 +18,9 @@ use kube::core::PartialObjectMeta;
 
 use super::index::SharedIndex;
 use super::shared::StoreReader;
+use crate::metrics::api::why::ExplainSource;
 use crate::metrics::api::{ContainerSample, Lookup, MetricsSource, NodeSample, PodSample};
-use crate::metrics::store::{NodeUsage, PodUsage};
+use crate::metrics::store::{Explanation, NodeUsage, PodUsage};
 
 #[cfg(test)]
 mod tests;
@@ -50,7 +51,8 @@ impl StoreSource {
     }
 }
 
-fn node_sample(name: &str, labels: BTreeMap<String, String>, usage: NodeUsage) -> NodeSample {
+/// The API sample of a node the store serves (shared with the offline replay).
+pub(crate) fn node_sample(name: &str, labels: BTreeMap<String, String>, usage: NodeUsage) -> NodeSample {
     NodeSample {
         name: name.to_owned(),
         labels,
@@ -61,7 +63,13 @@ fn node_sample(name: &str, labels: BTreeMap<String, String>, usage: NodeUsage) -
     }
 }
 
-fn pod_sample(namespace: &str, name: &str, labels: BTreeMap<String, String>, usage: PodUsage) -> PodSample {
+/// The API sample of a pod the store serves (shared with the offline replay).
+pub(crate) fn pod_sample(
+    namespace: &str,
+    name: &str,
+    labels: BTreeMap<String, String>,
+    usage: PodUsage,
+) -> PodSample {
     PodSample {
         namespace: namespace.to_owned(),
         name: name.to_owned(),
@@ -148,5 +156,25 @@ impl MetricsSource for StoreSource {
 
     fn last_scrape_cycle(&self) -> Option<jiff::Timestamp> {
         self.store.last_tick()
+    }
+}
+
+/// Explanations of the store, corrected by the watches once they have synced: what the cluster
+/// does not list is answered "not found" by the API, whatever the store holds.
+impl ExplainSource for StoreSource {
+    fn why_node(&self, name: &str) -> Explanation {
+        let why = self.store.snapshot().why_node(name);
+        if !self.nodes.is_synced() {
+            return why;
+        }
+        why.with_listing(self.nodes.read().get(&name.to_owned()).is_some())
+    }
+
+    fn why_pod(&self, namespace: &str, name: &str) -> Explanation {
+        let why = self.store.snapshot().why_pod(namespace, name);
+        if !self.pods.is_synced() {
+            return why;
+        }
+        why.with_listing(self.pods.read().get(&(namespace.to_owned(), name.to_owned())).is_some())
     }
 }

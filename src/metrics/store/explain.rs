@@ -138,6 +138,10 @@ pub enum Reason {
         /// Timestamp of the sample stored before it.
         stored: Timestamp,
     },
+    /// The cluster does not list the object (no such node, no such Running pod), so the API
+    /// answers "not found" whatever the store holds (set by the running bellows, which also
+    /// watches nodes and pods; never by the store itself).
+    NotListed,
     /// The pod point has no containers at all.
     NoContainers,
     /// Node usage could not be computed (CPU counter or start time went backwards).
@@ -165,8 +169,22 @@ impl Explanation {
     /// Builds an explanation and its message.
     pub(crate) fn new(object: ObjectRef, reason: Reason) -> Self {
         let served = matches!(reason, Reason::Served { .. });
-        let message = format!("{object}: {}", Message(&reason));
+        let message = format!("{object}: {}", Message(&reason, &object));
         Self { object, served, reason, message }
+    }
+}
+
+impl Explanation {
+    /// The answer of a running bellows given whether the cluster lists the object: an object it
+    /// does not list is answered "not found" by the API, so an explanation saying "served" or
+    /// "never seen" becomes [`Reason::NotListed`]; other reasons (scrape failed, gone, …) stay
+    /// because they say more.
+    #[must_use]
+    pub fn with_listing(self, listed: bool) -> Self {
+        if listed || !matches!(self.reason, Reason::Served { .. } | Reason::NeverSeen) {
+            return self;
+        }
+        Self::new(self.object, Reason::NotListed)
     }
 }
 
@@ -176,8 +194,8 @@ impl fmt::Display for Explanation {
     }
 }
 
-/// Renders the human text of a [`Reason`].
-struct Message<'a>(&'a Reason);
+/// Renders the human text of a [`Reason`] about an object.
+struct Message<'a>(&'a Reason, &'a ObjectRef);
 
 impl fmt::Display for Message<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -186,7 +204,11 @@ impl fmt::Display for Message<'_> {
         match self.0 {
             Reason::Served { timestamp, window, skipped } => {
                 match timestamp {
-                    Some(ts) => write!(f, "served (timestamp {ts}, window {window:#})")?,
+                    Some(ts) => write!(
+                        f,
+                        "served: metrics from {ts}, window {}",
+                        crate::goduration::format(window.unsigned_abs())
+                    )?,
                     None => f.write_str("served with no containers")?,
                 }
                 for s in skipped {
@@ -233,6 +255,10 @@ impl fmt::Display for Message<'_> {
                  served once a newer sample arrives",
                 in_container(container)
             ),
+            Reason::NotListed => f.write_str(match self.1 {
+                ObjectRef::Node { .. } => "not found: the cluster lists no node of that name",
+                ObjectRef::Pod { .. } => "not found: the cluster lists no Running pod of that name",
+            }),
             Reason::NoContainers => f.write_str("not served: the pod point has no containers"),
             Reason::UsageError { error } => write!(f, "not served: {error}"),
         }

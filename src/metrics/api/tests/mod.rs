@@ -9,3 +9,4 @@ mod nodes;
 mod pods;
 mod properties;
 mod table;
+mod why;

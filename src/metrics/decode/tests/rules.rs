@@ -225,3 +225,24 @@ fn container_series_without_a_required_label_is_an_error() {
         })
     );
 }
+
+// ---- newest_timestamp (the offline replay's scrape time) ----
+
+#[test]
+fn newest_timestamp_is_the_latest_cpu_or_memory_stamp_and_ignores_start_time_lines() {
+    let input = concat!(
+        "node_cpu_usage_seconds_total 5 1633253809720\n",
+        "container_cpu_usage_seconds_total{container=\"c\",namespace=\"n\",pod=\"p\"} 2 1633253812125\n",
+        "container_start_time_seconds{container=\"c\",namespace=\"n\",pod=\"p\"} 1 1633253999000\n",
+        "pod_cpu_usage_seconds_total{namespace=\"n\",pod=\"p\"} 2 1633253999999\n",
+    );
+    let newest = newest_timestamp(input.as_bytes()).unwrap();
+    assert_eq!(newest, Some(ts("2021-10-03T09:36:52.125Z")));
+}
+
+#[test]
+fn newest_timestamp_is_none_without_stamps_and_fails_like_decode_on_bad_syntax() {
+    assert_eq!(newest_timestamp(b"node_cpu_usage_seconds_total 5\n").unwrap(), None);
+    let err = newest_timestamp(b"node_cpu_usage_seconds_total five\n").unwrap_err();
+    assert_eq!(err, decode(b"node_cpu_usage_seconds_total five\n", "n", request_time()).unwrap_err());
+}

@@ -192,3 +192,26 @@ fn the_last_scrape_cycle_is_the_last_tick_start() {
     f.writer.record_tick(t0());
     assert_eq!(f.source.last_scrape_cycle(), Some(t0()));
 }
+
+#[test]
+fn explanations_say_not_found_for_objects_the_synced_watches_do_not_list() {
+    let f = fixture();
+    two_cycles(&f.writer, &[("n1", &[("default", "web")]), ("deleted", &[])]);
+    // Before the caches sync, the store's view stands.
+    assert!(f.source.why_node("deleted").served);
+    f.nodes.write().apply(node("n1", &[]));
+    f.nodes.apply_event(Event::InitDone);
+    f.pods.apply_event(Event::InitDone);
+    assert!(f.source.why_node("n1").served);
+    assert_eq!(
+        f.source.why_node("deleted").message,
+        "node deleted: not found: the cluster lists no node of that name"
+    );
+    assert_eq!(f.source.why_node("ghost").reason, crate::metrics::store::Reason::NotListed);
+    assert_eq!(
+        f.source.why_pod("default", "web").message,
+        "pod default/web: not found: the cluster lists no Running pod of that name"
+    );
+    f.pods.write().apply(pod("default", "web", &[]));
+    assert!(f.source.why_pod("default", "web").served);
+}

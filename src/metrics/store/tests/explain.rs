@@ -59,7 +59,7 @@ fn served_objects_report_timestamp_and_window() {
     let why = s.why_node("n1");
     assert!(why.served);
     assert_eq!(why.reason, Reason::Served { timestamp: Some(at(115)), window: secs(15), skipped: vec![] });
-    assert_eq!(why.to_string(), "node n1: served (timestamp 2026-01-01T00:01:55Z, window 15s)");
+    assert_eq!(why.to_string(), "node n1: served: metrics from 2026-01-01T00:01:55Z, window 15s");
     assert!(s.why_pod("ns", "p").served);
 }
 
@@ -233,4 +233,20 @@ fn explanation_serialises_for_the_cli() {
                         served after the next scrape, expected around 2026-01-01T00:02:40Z"
         })
     );
+}
+
+#[test]
+fn listing_turns_served_and_never_seen_into_not_listed_but_keeps_other_reasons() {
+    let mut s = store60();
+    s.store_cycle(&cycle_n1(100, CORE_SECOND));
+    s.store_cycle(&cycle_n1(115, 2 * CORE_SECOND));
+    assert!(s.why_node("n1").with_listing(true).served);
+    let unlisted = s.why_node("n1").with_listing(false);
+    assert_eq!((unlisted.served, &unlisted.reason), (false, &Reason::NotListed));
+    assert_eq!(unlisted.to_string(), "node n1: not found: the cluster lists no node of that name");
+    assert_eq!(s.why_node("n9").with_listing(false).reason, Reason::NotListed);
+    let mut failed = ScrapeCycle::new();
+    failed.push_failure("n1", "connection refused");
+    s.store_cycle(&failed);
+    assert!(matches!(s.why_node("n1").with_listing(false).reason, Reason::ScrapeFailed { .. }));
 }

@@ -1,14 +1,14 @@
-//! The offline metrics commands: `bellows metrics scrape` (one payload, decoded) — thin glue
-//! between files/URLs and the pure decoder.
+//! `bellows metrics scrape` (one payload, decoded): thin glue between files/URLs and the pure
+//! decoder.
 
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use super::decode::{Batch, DecodeError, decode};
-use super::kubelet::{HttpKubeletClient, KubeletClientConfig, KubeletClientError, TokenSource};
-use super::scraper::{FetchError, KubeletClient as _};
-use super::target::Target;
+use crate::metrics::decode::{Batch, DecodeError, decode};
+use crate::metrics::kubelet::{HttpKubeletClient, KubeletClientConfig, KubeletClientError, TokenSource};
+use crate::metrics::scraper::{FetchError, KubeletClient as _};
+use crate::metrics::target::Target;
 
 /// How to reach a kubelet given by URL (the kubelet client flags, spelled as kubectl spells them).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -51,7 +51,7 @@ pub enum ScrapeCommandError {
     #[error(transparent)]
     Fetch(#[from] FetchError),
     /// The payload is not a valid `/metrics/resource` document.
-    #[error("failed parsing metrics: {0}")]
+    #[error(transparent)]
     Decode(#[from] DecodeError),
 }
 
