@@ -17,6 +17,7 @@ pub mod body;
 pub mod discovery;
 pub mod handlers;
 pub mod query;
+pub mod requests;
 pub mod route;
 pub mod scale;
 pub mod watch;
@@ -193,6 +194,7 @@ async fn handle(
         Err(e) => return body::error(&e),
     };
     let attrs = crate::sim::auth::request::request_attributes(req.method(), &path, req.uri().query());
+    state.cluster.requests().record(&attrs);
     if let Err(e) = crate::sim::auth::request::authorize_request(&state.cluster, &auth, &attrs) {
         return body::error(&e);
     }
