@@ -96,8 +96,7 @@ pub fn open_files_limit() -> Option<u64> {
 /// `/proc/loadavg` (first three fields), or `"unknown"`.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
+        .map_or_else(|_| "unknown".to_owned(), |t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
 }
 
 /// Number of CPUs this process may run on.
