@@ -44,17 +44,23 @@ impl Bellows {
     ) -> anyhow::Result<Self> {
         let log = dir.join("bellows.log");
         let file = std::fs::File::create(&log)?;
-        let mut command = crate::demo::bellows_command(
-            binary,
-            &dir.join("kubeconfig"),
-            port,
-            &dir.join("certs"),
-            &format!("{}s", sync_period.as_secs()),
-        );
-        // clap keeps the last value: this overrides the demo's 10 s resolution.
+        // The demo's command line (`demo::bellows_command`) with this resolution: clap rejects a
+        // repeated `--metric-resolution`, so the flags are spelled out here.
+        let mut command = std::process::Command::new(binary);
         command
-            .arg(format!("--metric-resolution={}s", resolution.as_secs()))
-            .args(["--log-format", "json"])
+            .args(["run", "--kubeconfig"])
+            .arg(dir.join("kubeconfig"))
+            .args(["--bind-address", "127.0.0.1", "--secure-port", &port.to_string(), "--cert-dir"])
+            .arg(dir.join("certs"))
+            .args([
+                "--kubelet-preferred-address-types=InternalIP",
+                "--kubelet-use-node-status-port",
+                &format!("--metric-resolution={}s", resolution.as_secs()),
+                "--kubelet-request-timeout=5s",
+                &format!("--horizontal-pod-autoscaler-sync-period={}s", sync_period.as_secs()),
+                "--log-format",
+                "json",
+            ])
             .env("RUST_LOG", LOG_FILTER)
             .stdout(Stdio::null())
             .stderr(file);
