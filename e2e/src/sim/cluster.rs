@@ -41,6 +41,7 @@ struct Inner {
 pub struct Cluster {
     inner: Mutex<Inner>,
     changes: watch::Sender<u64>,
+    requests: super::server::requests::RequestCounter,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -69,7 +70,16 @@ impl Cluster {
             table: Arc::new(ResourceTable::with_builtins()),
             cluster_ips: 0,
         };
-        Self { inner: Mutex::new(inner), changes: watch::channel(0).0 }
+        Self {
+            inner: Mutex::new(inner),
+            changes: watch::channel(0).0,
+            requests: super::server::requests::RequestCounter::default(),
+        }
+    }
+
+    /// The authenticated API requests served so far, by verb and resource (for benchmarks).
+    pub fn requests(&self) -> &super::server::requests::RequestCounter {
+        &self.requests
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

@@ -19,6 +19,7 @@ pub mod fault;
 pub mod faults;
 pub mod handlers;
 pub mod query;
+pub mod requests;
 pub mod route;
 pub mod scale;
 pub mod watch;
@@ -196,6 +197,7 @@ async fn handle(
         Err(e) => return body::error(&e),
     };
     let attrs = crate::sim::auth::request::request_attributes(req.method(), &path, req.uri().query());
+    state.cluster.requests().record(&attrs);
     if let Err(e) = crate::sim::auth::request::authorize_request(&state.cluster, &auth, &attrs) {
         return body::error(&e);
     }
