@@ -59,7 +59,8 @@ pub const SYSTEM_CPU_MILLICORES: f64 = 100.0;
 /// Memory the node itself uses besides its pods, bytes.
 pub const SYSTEM_MEMORY_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 /// A scrape advances the model first when the last advance is older than this; otherwise it
-/// reports the last advance (stamped with its time), so a burst of scrapes costs one advance.
+/// reports the last advance (stamped with its time), so a burst of scrapes costs one advance. On a
+/// cluster whose advance takes longer, the bound is twice the last advance's wall time.
 pub const MAX_STALENESS_SECONDS: f64 = 0.25;
 /// After an OOM kill, no further kill of the same container for this long (doubling per kill,
 /// capped at 5 minutes), like the kubelet's crash-loop back-off.
@@ -96,6 +97,12 @@ struct State {
     scripted: Vec<FaultWindow>,
     overrides: HashMap<String, Fault>,
     containers: HashMap<(String, String, String), ContainerState>,
+    /// The keys of `containers` per node, rebuilt at each advance, so a scrape reads only its
+    /// node's containers (a scrape per node must not cost the whole cluster's containers).
+    by_node: HashMap<String, Vec<(String, String, String)>>,
+    /// Wall-clock seconds the last advance took; scrapes tolerate a model twice that old, so
+    /// advancing a large cluster cannot take more than about half the sim's time.
+    advance_cost: f64,
     backoff: HashMap<(String, String, String), Backoff>,
     node_cpu: HashMap<String, f64>,
     last: f64,
@@ -214,6 +221,12 @@ impl Kubelets {
     }
 
     fn advance_serialised(&self, t: f64) {
+        let started_at = std::time::Instant::now();
+        self.advance_model(t);
+        self.lock().advance_cost = started_at.elapsed().as_secs_f64();
+    }
+
+    fn advance_model(&self, t: f64) {
         let (pods, _) = self.cluster.list(&ResourceKey::new("", "pods"), None);
         let endpoints = self.endpoints();
         let nodes: HashSet<&str> = endpoints.iter().map(|e| e.node.as_str()).collect();
@@ -284,6 +297,11 @@ impl Kubelets {
                 b.reset_at = t;
                 b.quiet_until = t + (OOM_BACKOFF_SECONDS * 2f64.powi(b.kills as i32 - 1)).min(300.0);
             }
+            let mut by_node: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+            for (key, c) in &state.containers {
+                by_node.entry(c.node.clone()).or_default().push(key.clone());
+            }
+            state.by_node = by_node;
             state.last = t;
         }
         for (node, (ns, pod, container), memory, limit) in kills {
@@ -301,7 +319,11 @@ impl Kubelets {
         {
             let _one_at_a_time = self.advancing.lock().unwrap_or_else(PoisonError::into_inner);
             let now = self.clock.now();
-            if now - self.lock().last > MAX_STALENESS_SECONDS {
+            let (last, cost) = {
+                let state = self.lock();
+                (state.last, state.advance_cost)
+            };
+            if now - last > MAX_STALENESS_SECONDS.max(2.0 * cost) {
                 self.advance_serialised(now);
             }
         }
@@ -312,10 +334,10 @@ impl Kubelets {
     /// `node`'s counters as of the last advance, stamped `timestamp_ms`.
     pub fn sample(&self, node: &str, timestamp_ms: i64) -> NodeSample {
         let state = self.lock();
-        let containers: Vec<ContainerSample> = state
-            .containers
+        let keys = state.by_node.get(node).map_or(&[][..], Vec::as_slice);
+        let containers: Vec<ContainerSample> = keys
             .iter()
-            .filter(|(_, c)| c.node == node)
+            .filter_map(|key| state.containers.get(key).map(|c| (key, c)))
             .map(|((namespace, pod, container), c)| ContainerSample {
                 namespace: namespace.clone(),
                 pod: pod.clone(),
