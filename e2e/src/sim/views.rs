@@ -7,7 +7,7 @@
 //! write through either API is visible through both, with one resourceVersion sequence, one watch
 //! log and one field-selector vocabulary.
 //!
-//! The other is a version view: `autoscaling/v1` HorizontalPodAutoscalers over the stored
+//! The other is a version view: `autoscaling/v1` `HorizontalPodAutoscalers` over the stored
 //! `autoscaling/v2` objects (same group and resource, see [`hpa`] and [`View::for_version`]).
 //!
 //! Invariants: [`events_v1_to_core`] and [`core_to_events_v1`] are inverses on every field either
@@ -45,7 +45,7 @@ const REFERENCE_FIELDS: &[&str] =
 pub enum View {
     /// `events.k8s.io/v1` Events over core/v1 `events`.
     EventsV1,
-    /// `autoscaling/v1` HorizontalPodAutoscalers over the stored `autoscaling/v2` ones.
+    /// `autoscaling/v1` `HorizontalPodAutoscalers` over the stored `autoscaling/v2` ones.
     HpaV1,
 }
 

@@ -1,16 +1,16 @@
-//! `autoscaling/v1` HorizontalPodAutoscalers as a view of the stored `autoscaling/v2` objects,
+//! `autoscaling/v1` `HorizontalPodAutoscalers` as a view of the stored `autoscaling/v2` objects,
 //! after upstream `kubernetes/pkg/apis/autoscaling/v1/conversion.go`.
 //!
 //! Model: v1 only has a CPU utilization target (`spec.targetCPUUtilizationPercentage`) and the
 //! current CPU utilization (`status.currentCPUUtilizationPercentage`). Everything else a v2 object
 //! holds travels in four round-trip annotations on the v1 object, in the upstream encodings:
-//! - [`METRICS_ANNOTATION`]: the spec metrics other than a CPU `Utilization` resource metric, as a
+//! - [`METRICS_ANNOTATION`] holds the spec metrics other than a CPU `Utilization` resource metric, as a
 //!   JSON list in the v1 `MetricSpec` shape (`targetAverageUtilization`, `metricName`, …);
-//! - [`CURRENT_METRICS_ANNOTATION`]: every `status.currentMetrics` entry in the v1 `MetricStatus`
+//! - [`CURRENT_METRICS_ANNOTATION`] holds every `status.currentMetrics` entry in the v1 `MetricStatus`
 //!   shape (CPU included, to keep its raw value);
-//! - [`BEHAVIOR_ANNOTATION`]: `spec.behavior` with Go field names (`ScaleUp`, `Policies`, …),
+//! - [`BEHAVIOR_ANNOTATION`] holds `spec.behavior` with Go field names (`ScaleUp`, `Policies`, …),
 //!   because upstream marshals its internal type there;
-//! - [`CONDITIONS_ANNOTATION`]: `status.conditions`.
+//! - [`CONDITIONS_ANNOTATION`] holds `status.conditions`.
 //!
 //! Invariants: annotations on the v2 object with these names are never stored (v1 → v2 drops
 //! them, v2 → v1 replaces them); v2 → v1 → v2 is the identity except that, as upstream, a CPU
@@ -45,7 +45,7 @@ fn list(v: &Value) -> &[Value] {
     v.as_array().map_or(&[], Vec::as_slice)
 }
 
-/// Whether `m` (v2 shape) is a CPU resource metric, and its utilization target if it has one.
+/// Whether `m` (a v2 metric spec or status) is about the `cpu` resource.
 fn is_cpu_resource(m: &Value) -> bool {
     m["type"] == "Resource" && m["resource"]["name"] == "cpu"
 }
@@ -297,7 +297,7 @@ pub fn v2_to_v1(v2: Value) -> Value {
     }
     let others: Vec<Value> = metrics
         .iter()
-        .filter(|m| !(is_cpu_resource(m) && !m["resource"]["target"]["averageUtilization"].is_null()))
+        .filter(|m| !is_cpu_resource(m) || m["resource"]["target"]["averageUtilization"].is_null())
         .map(metric_spec_to_v1)
         .collect();
     if !others.is_empty() {
