@@ -139,12 +139,22 @@ fn data_count(o: &Value) -> Value {
     json!(n("data") + n("binaryData"))
 }
 
+/// An HPA in the v2 shape whichever version it is served at (the columns read v2 fields).
+fn hpa_v2(h: &Value) -> std::borrow::Cow<'_, Value> {
+    if h["apiVersion"] == "autoscaling/v1" {
+        std::borrow::Cow::Owned(super::views::hpa::v1_to_v2(h.clone()))
+    } else {
+        std::borrow::Cow::Borrowed(h)
+    }
+}
+
 fn hpa_reference(h: &Value) -> Value {
     let r = &h["spec"]["scaleTargetRef"];
     json!(format!("{}/{}", s(&r["kind"]), s(&r["name"])))
 }
 
 fn hpa_targets(h: &Value) -> Value {
+    let h = &*hpa_v2(h);
     let targets: Vec<String> = arr(&h["spec"]["metrics"])
         .map(|m| {
             let resource = &m["resource"];
@@ -298,7 +308,9 @@ pub fn builtins() -> Vec<ResourceInfo> {
                 wide("Containers", containers),
                 wide("Images", images),
             ]),
+        // v1 is a view of the stored v2 objects (see crate::sim::views::hpa).
         ResourceInfo::new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
+            .also_versions(&["v1"])
             .short(&["hpa"])
             .in_all()
             .with_status()

@@ -1,16 +1,21 @@
 //! Resource views: a resource served by one API group but stored as another's objects, converted
 //! on every read and write, as kube-apiserver serves several API groups from one storage.
 //!
-//! The one view today is `events.k8s.io/v1` `events`, a view of core/v1 `events` (upstream both
+//! One view is `events.k8s.io/v1` `events`, a view of core/v1 `events` (upstream both
 //! are the same `events` storage, converted through the internal `core.Event`; see
 //! `kubernetes/pkg/apis/events/v1/conversion.go`). Objects are stored in the core/v1 shape, so a
 //! write through either API is visible through both, with one resourceVersion sequence, one watch
 //! log and one field-selector vocabulary.
 //!
+//! The other is a version view: `autoscaling/v1` `HorizontalPodAutoscalers` over the stored
+//! `autoscaling/v2` objects (same group and resource, see [`hpa`] and [`View::for_version`]).
+//!
 //! Invariants: [`events_v1_to_core`] and [`core_to_events_v1`] are inverses on every field either
 //! shape has (they only rename top-level keys; the shared keys pass through unchanged); field
 //! selectors are always matched against the stored (core) shape, so a view maps its field labels
 //! to core paths ([`View::field_path`]).
+
+pub mod hpa;
 
 use serde_json::Value;
 
@@ -40,6 +45,8 @@ const REFERENCE_FIELDS: &[&str] =
 pub enum View {
     /// `events.k8s.io/v1` Events over core/v1 `events`.
     EventsV1,
+    /// `autoscaling/v1` `HorizontalPodAutoscalers` over the stored `autoscaling/v2` ones.
+    HpaV1,
 }
 
 impl View {
@@ -47,6 +54,7 @@ impl View {
     pub fn storage(self) -> ResourceKey {
         match self {
             Self::EventsV1 => ResourceKey::new("", "events"),
+            Self::HpaV1 => ResourceKey::new("autoscaling", "horizontalpodautoscalers"),
         }
     }
 
@@ -54,6 +62,7 @@ impl View {
     pub fn api_version(self) -> &'static str {
         match self {
             Self::EventsV1 => "events.k8s.io/v1",
+            Self::HpaV1 => "autoscaling/v1",
         }
     }
 
@@ -80,6 +89,7 @@ impl View {
     pub fn storage_api_version(self) -> &'static str {
         match self {
             Self::EventsV1 => "v1",
+            Self::HpaV1 => "autoscaling/v2",
         }
     }
 
@@ -87,6 +97,7 @@ impl View {
     pub fn from_storage(self, stored: Value) -> Value {
         match self {
             Self::EventsV1 => core_to_events_v1(stored),
+            Self::HpaV1 => hpa::v2_to_v1(stored),
         }
     }
 
@@ -94,6 +105,7 @@ impl View {
     pub fn to_storage(self, viewed: Value) -> Value {
         match self {
             Self::EventsV1 => events_v1_to_core(viewed),
+            Self::HpaV1 => hpa::v1_to_v2(viewed),
         }
     }
 
@@ -112,7 +124,17 @@ impl View {
                     _ => None,
                 }
             }
+            Self::HpaV1 => crate::sim::selector::SUPPORTED_FIELDS.contains(&label).then(|| label.to_owned()),
         }
+    }
+
+    /// The view serving `version` of `info` when that version is not the stored one: the
+    /// resource's own [`ResourceInfo::view`], else `autoscaling/v1` HPAs ([`View::HpaV1`]).
+    pub fn for_version(info: &ResourceInfo, version: &str) -> Option<Self> {
+        info.view.or_else(|| {
+            (info.group == "autoscaling" && info.plural == "horizontalpodautoscalers" && version == "v1")
+                .then_some(Self::HpaV1)
+        })
     }
 }
 

@@ -252,9 +252,11 @@ pub async fn admit(state: &ApiState, mut req: ApiRequest, route: &Route) -> Resu
     }
     let old_object = if operation == "UPDATE" {
         let name = path.name.as_deref().unwrap_or_default();
-        state.cluster.get(&info.storage_key(), &namespace, name).map_or(Value::Null, |o| match info.view {
-            Some(view) => view.from_storage(o),
-            None => o,
+        state.cluster.get(&info.storage_key(), &namespace, name).map_or(Value::Null, |o| {
+            match crate::sim::views::View::for_version(&info, &path.version) {
+                Some(view) => view.from_storage(o),
+                None => o,
+            }
         })
     } else {
         Value::Null

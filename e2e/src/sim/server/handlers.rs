@@ -52,7 +52,7 @@ impl Target<'_> {
 
     /// An object as served at this URL's version (converted from storage for a view).
     pub fn present(&self, obj: Value) -> Value {
-        let mut obj = match self.info.view {
+        let mut obj = match self.view() {
             Some(view) => view.from_storage(obj),
             None => obj,
         };
@@ -61,6 +61,11 @@ impl Target<'_> {
             map.insert("kind".into(), json!(self.info.kind));
         }
         obj
+    }
+
+    /// The view this URL's version is served through, if any (see [`views::View::for_version`]).
+    pub fn view(&self) -> Option<views::View> {
+        views::View::for_version(self.info, &self.path.version)
     }
 
     fn not_found(&self) -> ApiError {
@@ -268,7 +273,7 @@ fn admit(target: &Target<'_>, mut obj: Value) -> Result<Value, ApiError> {
             target.api_version()
         )));
     }
-    if let Some(view) = target.info.view {
+    if let Some(view) = target.view() {
         let mut stored = view.to_storage(obj);
         stored["apiVersion"] = json!(view.storage_api_version());
         return Ok(stored);

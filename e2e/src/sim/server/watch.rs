@@ -42,6 +42,8 @@ struct WatchJob {
     key: ResourceKey,
     info: ResourceInfo,
     api_version: String,
+    /// The view the watched version is served through, if any.
+    view: Option<crate::sim::views::View>,
     namespace: Option<String>,
     labels: LabelSelector,
     fields: FieldSelector,
@@ -67,7 +69,7 @@ impl WatchJob {
     }
 
     fn present(&self, obj: Value) -> Value {
-        let mut obj = match self.info.view {
+        let mut obj = match self.view {
             Some(view) => view.from_storage(obj),
             None => obj,
         };
@@ -187,6 +189,7 @@ pub fn start(
         key: target.key.clone(),
         info: target.info.clone(),
         api_version: target.api_version(),
+        view: target.view(),
         namespace: target.path.namespace.clone(),
         labels,
         fields,
