@@ -12,10 +12,8 @@ use http::Request;
 use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::RootCertStore;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
@@ -111,9 +109,9 @@ impl Client {
                 roots.add(ca).map_err(ClientError::Tls)?;
                 builder.with_root_certificates(roots)
             }
-            ServerTrust::Skip => {
-                builder.dangerous().with_custom_certificate_verifier(Arc::new(SkipVerify(provider)))
-            }
+            ServerTrust::Skip => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(crate::sim::insecure::SkipVerify::new(provider))),
         };
         let config = builder.with_client_auth_cert(cert, key).map_err(ClientError::Tls)?;
         Ok(Self { addr, tls: TlsConnector::from(Arc::new(config)), sender: None, timeout })
@@ -159,44 +157,5 @@ impl Client {
             .map_err(|_| ClientError::Timeout { addr, path: path.to_owned(), limit: self.timeout })?
             .map_err(|source| ClientError::Http { addr, source })?;
         Ok(Answer { status, body, elapsed: start.elapsed() })
-    }
-}
-
-/// Accepts any server certificate but still checks handshake signatures.
-#[derive(Debug)]
-struct SkipVerify(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for SkipVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -14,6 +14,7 @@ pub mod certinfo;
 pub mod cluster;
 pub mod controllers;
 pub mod defaults;
+pub mod insecure;
 pub mod kubeconfig;
 pub mod kubelet;
 pub mod nodes;
