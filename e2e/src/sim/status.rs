@@ -24,12 +24,14 @@ pub struct ApiError {
     pub name: Option<String>,
     /// Resource for `details.group` / `details.kind`, if any.
     pub resource: Option<ResourceKey>,
+    /// Complete `details` (with `causes`), replacing the ones built from `name`/`resource`.
+    pub details: Option<Value>,
 }
 
 impl ApiError {
     /// An error without details.
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        Self { code, reason, message: message.into(), name: None, resource: None }
+        Self { code, reason, message: message.into(), name: None, resource: None, details: None }
     }
 
     /// Builder: the object the error is about.
@@ -85,7 +87,9 @@ impl ApiError {
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": self.message, "reason": self.reason, "code": self.code,
         });
-        if !details.is_empty() {
+        if let Some(d) = &self.details {
+            status["details"] = d.clone();
+        } else if !details.is_empty() {
             status["details"] = Value::Object(details);
         }
         status
