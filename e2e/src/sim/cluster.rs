@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::defaults;
-use super::schema;
 use super::resources::{ResourceInfo, ResourceTable};
+use super::schema;
 use super::status::ApiError;
 use super::store::{Planned, ResourceKey, Store, StoreError, UpdateScope, WatchEvent, format_time};
 use super::views::View;
@@ -68,7 +68,8 @@ fn custom_schema(inner: &Inner, res: &ResourceKey, obj: &Value) -> Option<(Value
     if !info.from_crd || info.view.is_some() {
         return None;
     }
-    let crd = inner.store.get(&ResourceKey::new(CRDS.0, CRDS.1), "", &format!("{}.{}", res.resource, res.group))?;
+    let crd =
+        inner.store.get(&ResourceKey::new(CRDS.0, CRDS.1), "", &format!("{}.{}", res.resource, res.group))?;
     let version = obj["apiVersion"].as_str().and_then(|v| v.rsplit('/').next()).unwrap_or_default();
     Some((schema::version_schema(crd, version)?.clone(), info.kind.clone()))
 }

@@ -88,11 +88,7 @@ fn quote(s: &str) -> String {
 
 /// A float as Go's `%v` prints it (`1` not `1.0`).
 pub fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{n:.0}")
-    } else {
-        format!("{n}")
-    }
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{n:.0}") } else { format!("{n}") }
 }
 
 /// A bad value as `field.Error` prints it: strings quoted, numbers and booleans bare, `null`,
@@ -109,7 +105,8 @@ pub fn render(value: &Value) -> String {
 /// version matches.
 pub fn version_schema<'a>(crd: &'a Value, version: &str) -> Option<&'a Value> {
     let versions = crd["spec"]["versions"].as_array()?;
-    let chosen = versions.iter().find(|v| v["name"].as_str() == Some(version)).or_else(|| versions.first())?;
+    let chosen =
+        versions.iter().find(|v| v["name"].as_str() == Some(version)).or_else(|| versions.first())?;
     chosen["schema"]["openAPIV3Schema"].as_object().map(|_| &chosen["schema"]["openAPIV3Schema"])
 }
 
@@ -145,10 +142,8 @@ pub fn invalid(group: &str, kind: &str, name: &str, errors: &[FieldError]) -> Ap
         [one] => format!(": {one}"),
         many => format!(": [{}]", many.join(", ")),
     };
-    let causes: Vec<Value> = errors
-        .iter()
-        .map(|e| json!({"reason": e.reason, "message": e.body, "field": e.field}))
-        .collect();
+    let causes: Vec<Value> =
+        errors.iter().map(|e| json!({"reason": e.reason, "message": e.body, "field": e.field})).collect();
     let mut details = json!({"name": name, "kind": kind, "causes": causes});
     if !group.is_empty() {
         details["group"] = json!(group);

@@ -28,7 +28,10 @@ fn integer_field_rejects_a_string_as_type_invalid() {
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].reason, "FieldValueTypeInvalid");
     assert_eq!(errs[0].field, "spec.size");
-    assert_eq!(errs[0].body, r#"Invalid value: "string": spec.size in body must be of type integer: "string""#);
+    assert_eq!(
+        errs[0].body,
+        r#"Invalid value: "string": spec.size in body must be of type integer: "string""#
+    );
 }
 
 #[test]
@@ -148,7 +151,9 @@ fn additional_properties_schema_checks_every_value() {
     let props = json!({"labels": {"type": "object", "additionalProperties": {"type": "string"}}});
     assert_eq!(
         errors(props, json!({"labels": {"ok": "x", "bad": 1}})),
-        [r#"spec.labels.bad: Invalid value: "integer": spec.labels.bad in body must be of type string: "integer""#]
+        [
+            r#"spec.labels.bad: Invalid value: "integer": spec.labels.bad in body must be of type string: "integer""#
+        ]
     );
 }
 
@@ -223,7 +228,10 @@ fn pruning_keeps_preserved_subtrees_and_additional_properties() {
     let mut obj = cr(json!({"free": {"any": {"deep": 1}, "known": {"gone": 1}},
                             "labels": {"app": "web"}, "closed": {"gone": 1}}));
     prune::prune(&mut obj, &schema);
-    assert_eq!(obj["spec"], json!({"free": {"any": {"deep": 1}, "known": {}}, "labels": {"app": "web"}, "closed": {}}));
+    assert_eq!(
+        obj["spec"],
+        json!({"free": {"any": {"deep": 1}, "known": {}}, "labels": {"app": "web"}, "closed": {}})
+    );
 }
 
 #[test]
@@ -254,7 +262,8 @@ fn one_error_makes_an_unbracketed_invalid_status_with_causes() {
 
 #[test]
 fn several_errors_are_bracketed_in_order() {
-    let props = json!({"size": {"type": "integer", "minimum": 0}, "mode": {"type": "string", "enum": ["a", "b"]}});
+    let props =
+        json!({"size": {"type": "integer", "minimum": 0}, "mode": {"type": "string", "enum": ["a", "b"]}});
     let errs = validate::validate(&cr(json!({"size": -1, "mode": "x"})), &root(props));
     let status = invalid("example.com", "Widget", "w", &errs).to_status();
     assert_eq!(
