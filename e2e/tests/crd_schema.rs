@@ -22,16 +22,18 @@ fn crd_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crds/autoscalingpolicies.autoscaling.bellows.dev.yaml")
 }
 
-/// bellows' AutoscalingPolicy CRD as JSON.
+/// bellows' `AutoscalingPolicy` CRD as JSON.
 fn policy_crd() -> Value {
     let text = std::fs::read_to_string(crd_file()).expect("CRD file");
     serde_saphyr::from_str(&text).expect("CRD parses")
 }
 
-/// An AutoscalingPolicy with this spec.
+/// An `AutoscalingPolicy` with this spec.
 fn policy(name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "autoscaling.bellows.dev/v1alpha1", "kind": "AutoscalingPolicy",
-           "metadata": {"name": name}, "spec": spec})
+    let mut o = json!({"apiVersion": "autoscaling.bellows.dev/v1alpha1", "kind": "AutoscalingPolicy",
+                       "metadata": {"name": name}});
+    o["spec"] = spec;
+    o
 }
 
 /// A Widget CRD: `spec.size` 0..=10 (the scale path), `spec.mode` enum, `spec.quantity`
@@ -55,7 +57,9 @@ fn widget_crd() -> Value {
 }
 
 fn widget(name: &str, spec: Value) -> Value {
-    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}, "spec": spec})
+    let mut o = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}});
+    o["spec"] = spec;
+    o
 }
 
 /// `(field, reason, message)` of each cause, sorted.

@@ -23,9 +23,9 @@ pub struct ApiError {
     /// Object name for `details.name`, if any.
     pub name: Option<String>,
     /// Resource for `details.group` / `details.kind`, if any.
-    pub resource: Option<ResourceKey>,
+    pub resource: Option<Box<ResourceKey>>,
     /// Complete `details` (with `causes`), replacing the ones built from `name`/`resource`.
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -37,7 +37,7 @@ impl ApiError {
     /// Builder: the object the error is about.
     #[must_use]
     pub fn about(mut self, resource: &ResourceKey, name: &str) -> Self {
-        self.resource = Some(resource.clone());
+        self.resource = Some(Box::new(resource.clone()));
         self.name = Some(name.to_owned()).filter(|n| !n.is_empty());
         self
     }
@@ -88,7 +88,7 @@ impl ApiError {
             "message": self.message, "reason": self.reason, "code": self.code,
         });
         if let Some(d) = &self.details {
-            status["details"] = d.clone();
+            status["details"] = Value::clone(d);
         } else if !details.is_empty() {
             status["details"] = Value::Object(details);
         }

@@ -43,11 +43,9 @@ fn default_node(value: &mut Value, schema: &Value, reserved: &[&str]) {
                 }
             }
         }
-        Value::Array(items) => {
-            if schema["items"].is_object() {
-                for item in items {
-                    default_node(item, &schema["items"], &[]);
-                }
+        Value::Array(items) if schema["items"].is_object() => {
+            for item in items {
+                default_node(item, &schema["items"], &[]);
             }
         }
         _ => {}

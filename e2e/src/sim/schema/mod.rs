@@ -149,7 +149,7 @@ pub fn invalid(group: &str, kind: &str, name: &str, errors: &[FieldError]) -> Ap
         details["group"] = json!(group);
     }
     let mut err = ApiError::invalid(format!("{qualified} {} is invalid{aggregate}", quote(name)));
-    err.details = Some(details);
+    err.details = Some(Box::new(details));
     err
 }
 

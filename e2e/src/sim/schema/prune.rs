@@ -44,11 +44,9 @@ fn prune_node(value: &mut Value, schema: &Value, reserved: &[&str]) {
                 }
             }
         }
-        Value::Array(items) => {
-            if schema["items"].is_object() {
-                for item in items {
-                    prune_node(item, &schema["items"], &[]);
-                }
+        Value::Array(items) if schema["items"].is_object() => {
+            for item in items {
+                prune_node(item, &schema["items"], &[]);
             }
         }
         _ => {}

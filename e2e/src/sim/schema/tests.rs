@@ -4,7 +4,9 @@ use super::{FieldError, admit, default, invalid, prune, validate};
 
 /// An object schema with these properties.
 fn object(props: Value) -> Value {
-    json!({"type": "object", "properties": props})
+    let mut o = json!({"type": "object"});
+    o["properties"] = props;
+    o
 }
 
 /// A root schema whose `spec` has these properties.
@@ -14,7 +16,9 @@ fn root(spec_props: Value) -> Value {
 
 /// A custom resource with this spec.
 fn cr(spec: Value) -> Value {
-    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": spec})
+    let mut o = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}});
+    o["spec"] = spec;
+    o
 }
 
 /// The messages (`field: body`) of validating `spec` under `spec_props`.
