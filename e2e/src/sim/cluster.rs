@@ -23,6 +23,7 @@ use tokio::sync::watch;
 
 use super::defaults;
 use super::resources::{ResourceInfo, ResourceTable};
+use super::schema;
 use super::status::ApiError;
 use super::store::{Planned, ResourceKey, Store, StoreError, UpdateScope, WatchEvent, format_time};
 use super::views::View;
@@ -56,6 +57,22 @@ fn view_of(inner: &Inner, res: &ResourceKey) -> Option<View> {
         return None;
     }
     inner.table.all().iter().find(|r| r.group == res.group && r.plural == res.resource).and_then(|r| r.view)
+}
+
+/// The schema a custom resource of `res` is written against (the CRD version its `apiVersion`
+/// names), and its kind; `None` for built-in resources and views.
+fn custom_schema(inner: &Inner, res: &ResourceKey, obj: &Value) -> Option<(Value, String)> {
+    if res.group.is_empty() {
+        return None;
+    }
+    let info = inner.table.all().iter().find(|r| r.group == res.group && r.plural == res.resource)?;
+    if !info.from_crd || info.view.is_some() {
+        return None;
+    }
+    let crd =
+        inner.store.get(&ResourceKey::new(CRDS.0, CRDS.1), "", &format!("{}.{}", res.resource, res.group))?;
+    let version = obj["apiVersion"].as_str().and_then(|v| v.rsplit('/').next()).unwrap_or_default();
+    Some((schema::version_schema(crd, version)?.clone(), info.kind.clone()))
 }
 
 fn name_of(obj: &Value) -> String {
@@ -189,6 +206,9 @@ impl Cluster {
             return Err(ApiError::new(404, "NotFound", msg).about(&ns_key, &namespace));
         }
         let name = name_of(&obj);
+        if let Some((schema, kind)) = custom_schema(&inner, res, &obj) {
+            schema::admit(&mut obj, &schema).map_err(|e| schema::invalid(&res.group, &kind, &name, &e))?;
+        }
         let is_crd = (res.group.as_str(), res.resource.as_str()) == CRDS;
         if is_crd {
             // Validate against a copy first: the table only changes once the object is stored.
@@ -228,7 +248,7 @@ impl Cluster {
     pub fn update(
         &self,
         res: &ResourceKey,
-        obj: Value,
+        mut obj: Value,
         scope: UpdateScope,
         dry_run: bool,
     ) -> Result<Value, ApiError> {
@@ -238,6 +258,17 @@ impl Cluster {
         }
         let name = name_of(&obj);
         let mut inner = self.lock();
+        if let Some((schema, kind)) = custom_schema(&inner, res, &obj) {
+            // Prune and default what was sent, then validate what would be stored (the status
+            // scope keeps the old spec, the main scope the old status).
+            schema::prepare(&mut obj, &schema);
+            if let Ok(Planned::Write(planned)) = inner.store.plan_update(res, obj.clone(), scope) {
+                let errors = schema::validate::validate(&planned, &schema);
+                if !errors.is_empty() {
+                    return Err(schema::invalid(&res.group, &kind, &name, &errors));
+                }
+            }
+        }
         let is_crd = (res.group.as_str(), res.resource.as_str()) == CRDS && scope != UpdateScope::Status;
         if is_crd {
             ResourceTable::clone(&inner.table)

@@ -22,6 +22,7 @@ pub mod patch;
 pub mod pki;
 pub mod resources;
 pub mod scenario;
+pub mod schema;
 pub mod selector;
 pub mod server;
 pub mod status;

@@ -23,19 +23,21 @@ pub struct ApiError {
     /// Object name for `details.name`, if any.
     pub name: Option<String>,
     /// Resource for `details.group` / `details.kind`, if any.
-    pub resource: Option<ResourceKey>,
+    pub resource: Option<Box<ResourceKey>>,
+    /// Complete `details` (with `causes`), replacing the ones built from `name`/`resource`.
+    pub details: Option<Box<Value>>,
 }
 
 impl ApiError {
     /// An error without details.
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        Self { code, reason, message: message.into(), name: None, resource: None }
+        Self { code, reason, message: message.into(), name: None, resource: None, details: None }
     }
 
     /// Builder: the object the error is about.
     #[must_use]
     pub fn about(mut self, resource: &ResourceKey, name: &str) -> Self {
-        self.resource = Some(resource.clone());
+        self.resource = Some(Box::new(resource.clone()));
         self.name = Some(name.to_owned()).filter(|n| !n.is_empty());
         self
     }
@@ -85,7 +87,9 @@ impl ApiError {
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": self.message, "reason": self.reason, "code": self.code,
         });
-        if !details.is_empty() {
+        if let Some(d) = &self.details {
+            status["details"] = Value::clone(d);
+        } else if !details.is_empty() {
             status["details"] = Value::Object(details);
         }
         status
