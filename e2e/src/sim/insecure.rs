@@ -1,5 +1,5 @@
 //! A rustls verifier that accepts any server certificate — for `insecureSkipTLSVerify`
-//! APIServices and for benchmark clients talking to bellows' self-signed serving certificate — but
+//! `APIService`s and for benchmark clients talking to bellows' self-signed serving certificate — but
 //! still checks the handshake signatures, so the peer at least holds the key it presented.
 
 use std::sync::Arc;
