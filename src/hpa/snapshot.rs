@@ -125,6 +125,51 @@ pub fn pod_snapshot(pod: &core::Pod) -> Result<PodSnapshot, SnapshotError> {
     })
 }
 
+/// Drops everything of a Pod that [`pod_snapshot`] and pod selection do not read, so the
+/// controller's pod cache holds a few hundred bytes per pod instead of the whole object (env,
+/// volumes, images, container statuses, annotations, managed fields). Kept: name, namespace,
+/// uid, resourceVersion, labels, deletionTimestamp, container and init-container names, requests
+/// and restart policies, pod-level requests, node name, phase, the Ready condition, start time.
+/// Invariant: `pod_snapshot(slim(p)) == pod_snapshot(p)` for every pod.
+pub fn slim_pod(pod: &mut core::Pod) {
+    let meta = &mut pod.metadata;
+    meta.annotations = None;
+    meta.managed_fields = None;
+    meta.owner_references = None;
+    meta.finalizers = None;
+    let requests_only = |r: Option<core::ResourceRequirements>| {
+        r.map(|r| core::ResourceRequirements {
+            requests: r.requests,
+            ..core::ResourceRequirements::default()
+        })
+    };
+    let slim_container = |c: core::Container| core::Container {
+        name: c.name,
+        resources: requests_only(c.resources),
+        restart_policy: c.restart_policy,
+        ..core::Container::default()
+    };
+    if let Some(spec) = pod.spec.take() {
+        pod.spec = Some(core::PodSpec {
+            containers: spec.containers.into_iter().map(slim_container).collect(),
+            init_containers: spec.init_containers.map(|list| list.into_iter().map(slim_container).collect()),
+            resources: requests_only(spec.resources),
+            node_name: spec.node_name,
+            ..core::PodSpec::default()
+        });
+    }
+    if let Some(status) = pod.status.take() {
+        pod.status = Some(core::PodStatus {
+            phase: status.phase,
+            start_time: status.start_time,
+            conditions: status
+                .conditions
+                .map(|list| list.into_iter().filter(|c| c.type_ == "Ready").collect()),
+            ..core::PodStatus::default()
+        });
+    }
+}
+
 /// Go's `%+v` of a `*LabelSelector`, as upstream quotes selectors in metric errors: the
 /// gogo-protobuf `String()` (labels sorted, `MatchLabels` always a map literal, requirement values
 /// as `%v` of a slice).
@@ -288,5 +333,62 @@ mod tests {
             "&LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}"
         );
         assert_eq!(selector_text(None), None);
+    }
+
+    fn container(name: &str, extra: serde_json::Value) -> serde_json::Value {
+        let mut c = serde_json::json!({"name": name, "image": "registry.example/web:1.2.3",
+            "env": [{"name": "MODE", "value": "production"}],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}, "limits": {"cpu": "1"}}});
+        if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+            c.extend(extra.clone());
+        }
+        c
+    }
+
+    fn rich_pod() -> core::Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "web-1", "namespace": "shop", "uid": "u-1", "resourceVersion": "42",
+                "labels": {"app": "web"}, "annotations": {"note": "x".repeat(500)},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d", "uid": "r"}],
+                "managedFields": [{"manager": "kubelet", "operation": "Update"}]},
+            "spec": {"nodeName": "node-1", "volumes": [{"name": "data", "emptyDir": {}}],
+                "containers": [container("web", serde_json::json!({})), container("log", serde_json::json!({}))],
+                "initContainers": [container("proxy", serde_json::json!({"restartPolicy": "Always"}))],
+                "resources": {"requests": {"cpu": "1"}}},
+            "status": {"phase": "Running", "startTime": "2026-12-01T00:00:00Z", "podIP": "10.0.0.7",
+                "conditions": [
+                    {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-12-01T00:00:00Z"},
+                    {"type": "Ready", "status": "True", "lastTransitionTime": "2026-12-01T00:00:30Z"}],
+                "containerStatuses": [{"name": "web", "ready": true, "restartCount": 0, "image": "i", "imageID": "d"}]}
+        }))
+        .expect("a valid pod")
+    }
+
+    #[test]
+    fn a_slim_pod_snapshots_exactly_like_the_full_pod() {
+        let full = rich_pod();
+        let mut slim = full.clone();
+        slim_pod(&mut slim);
+        assert_eq!(format!("{:?}", pod_snapshot(&slim)), format!("{:?}", pod_snapshot(&full)));
+        assert!(pod_snapshot(&slim).is_ok());
+    }
+
+    #[test]
+    fn a_slim_pod_keeps_identity_and_labels_and_drops_the_rest() {
+        let full = rich_pod();
+        let mut slim = full.clone();
+        slim_pod(&mut slim);
+        let text = serde_json::to_string(&slim).unwrap();
+        for gone in
+            ["production", "registry.example", "emptyDir", "podIP", "PodScheduled", "kubelet", "xxxxx"]
+        {
+            assert!(!text.contains(gone), "{gone} kept in {text}");
+        }
+        assert_eq!(slim.metadata.labels, full.metadata.labels);
+        assert_eq!(slim.metadata.uid.as_deref(), Some("u-1"));
+        assert_eq!(slim.metadata.resource_version.as_deref(), Some("42"));
+        assert_eq!(slim.spec.as_ref().and_then(|s| s.node_name.as_deref()), Some("node-1"));
+        assert!(text.len() * 2 < serde_json::to_string(&full).unwrap().len(), "{text}");
     }
 }

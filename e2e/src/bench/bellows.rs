@@ -33,11 +33,12 @@ impl Drop for Bellows {
 }
 
 impl Bellows {
-    /// Start `binary` against the sim of `kubeconfig`, serving on `127.0.0.1:port`, scraping every
-    /// `resolution` and syncing HPAs every `sync_period`.
+    /// Start `binary` against the sim of `kubeconfig` with `--components=<components>`, serving on
+    /// `127.0.0.1:port`, scraping every `resolution` and syncing HPAs every `sync_period`.
     pub fn spawn(
         binary: &Path,
         dir: &Path,
+        components: &str,
         port: u16,
         resolution: Duration,
         sync_period: Duration,
@@ -50,6 +51,7 @@ impl Bellows {
         command
             .args(["run", "--kubeconfig"])
             .arg(dir.join("kubeconfig"))
+            .arg(format!("--components={components}"))
             .args(["--bind-address", "127.0.0.1", "--secure-port", &port.to_string(), "--cert-dir"])
             .arg(dir.join("certs"))
             .args([

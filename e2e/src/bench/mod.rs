@@ -288,8 +288,9 @@ async fn run_metrics(options: &Options) -> anyhow::Result<Value> {
         sim.create(group, resource, object)
             .map_err(|e| anyhow::anyhow!("registering the APIService: {e}"))?;
     }
+    // The metrics-server replacement alone, as `manifests/metrics/` deploys it.
     let mut bellows =
-        Bellows::spawn(&options.bellows, &options.work_dir, port, options.period, options.period)?;
+        Bellows::spawn(&options.bellows, &options.work_dir, "metrics", port, options.period, options.period)?;
     let pid = bellows.pid();
     let (nodes, pods) = (options.nodes as u64, (options.nodes * options.pods_per_node) as u64);
     let t = Instant::now();
@@ -437,8 +438,15 @@ async fn run_hpa(options: &Options) -> anyhow::Result<Value> {
         sim.create(group, resource, object)
             .map_err(|e| anyhow::anyhow!("registering the APIService: {e}"))?;
     }
-    let mut bellows =
-        Bellows::spawn(&options.bellows, &options.work_dir, port, options.period, options.period)?;
+    // Metrics and HPA controller in one process (zero-hop metrics), as `bellows run` defaults.
+    let mut bellows = Bellows::spawn(
+        &options.bellows,
+        &options.work_dir,
+        "metrics,hpa",
+        port,
+        options.period,
+        options.period,
+    )?;
     let pid = bellows.pid();
     let t = Instant::now();
     let limit = Duration::from_secs(120) + options.period * 4;

@@ -189,13 +189,15 @@ pub async fn run_reporting(
         election = Some(leader::elect(client.clone(), &namespace, &identity, ctx.leader_flag()).await?);
     }
 
-    let pod_stream =
-        reflector::reflector(pod_writer, watcher(Api::<Pod>::all(client.clone())).default_backoff())
-            .for_each(|event| async move {
-                if let Err(err) = event {
-                    tracing::warn!("pod watch error: {err}");
-                }
-            });
+    let pod_stream = reflector::reflector(
+        pod_writer,
+        watcher(Api::<Pod>::all(client.clone())).default_backoff().modify(crate::hpa::snapshot::slim_pod),
+    )
+    .for_each(|event| async move {
+        if let Err(err) = event {
+            tracing::warn!("pod watch error: {err}");
+        }
+    });
     let hpa_stream = reflector::reflector(
         hpa_writer,
         watcher(Api::<HorizontalPodAutoscaler>::all(client.clone())).default_backoff(),
