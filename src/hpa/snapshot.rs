@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(selector_text(None), None);
     }
 
-    fn container(name: &str, extra: serde_json::Value) -> serde_json::Value {
+    fn container(name: &str, extra: &serde_json::Value) -> serde_json::Value {
         let mut c = serde_json::json!({"name": name, "image": "registry.example/web:1.2.3",
             "env": [{"name": "MODE", "value": "production"}],
             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
@@ -353,8 +353,8 @@ mod tests {
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d", "uid": "r"}],
                 "managedFields": [{"manager": "kubelet", "operation": "Update"}]},
             "spec": {"nodeName": "node-1", "volumes": [{"name": "data", "emptyDir": {}}],
-                "containers": [container("web", serde_json::json!({})), container("log", serde_json::json!({}))],
-                "initContainers": [container("proxy", serde_json::json!({"restartPolicy": "Always"}))],
+                "containers": [container("web", &serde_json::json!({})), container("log", &serde_json::json!({}))],
+                "initContainers": [container("proxy", &serde_json::json!({"restartPolicy": "Always"}))],
                 "resources": {"requests": {"cpu": "1"}}},
             "status": {"phase": "Running", "startTime": "2026-12-01T00:00:00Z", "podIP": "10.0.0.7",
                 "conditions": [
