@@ -158,11 +158,17 @@ pub async fn run(options: &Options) -> anyhow::Result<Value> {
     let _scratch = Scratch(options.work_dir.clone());
     let started = Timestamp::now();
     let load_start = machine();
-    let mut report = match options.mode {
-        Mode::Sim => run_sim(options).await?,
-        Mode::Metrics => run_metrics(options).await?,
-        Mode::Hpa => run_hpa(options).await?,
+    let result = match options.mode {
+        Mode::Sim => run_sim(options).await,
+        Mode::Metrics => run_metrics(options).await,
+        Mode::Hpa => run_hpa(options).await,
     };
+    let mut report = result.map_err(|e| {
+        // The scratch directory goes away with this function: say what bellows logged last.
+        let log = std::fs::read_to_string(options.work_dir.join("bellows.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        e.context(format!("bellows' last log lines:\n{}", tail.join("\n")))
+    })?;
     report["started"] = json!(started.to_string());
     report["machine_at_start"] = load_start;
     report["machine_at_end"] = machine();
@@ -454,7 +460,10 @@ async fn run_hpa(options: &Options) -> anyhow::Result<Value> {
         bellows.check_alive()?;
         Ok((hpas_with_metrics(&sim).len() >= options.hpas).then_some(()))
     })
-    .await?;
+    .await
+    .with_context(|| {
+        format!("{} of {} HPAs had current metrics", hpas_with_metrics(&sim).len(), options.hpas)
+    })?;
     let converged_s = t.elapsed();
     // One more period so that start-up listing is over before the window opens.
     tokio::time::sleep(options.period).await;
