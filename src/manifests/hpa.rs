@@ -13,13 +13,12 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, ObjectFieldSelector, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, ServiceAccount,
+    Container, ContainerPort, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::ManifestOptions;
 use super::objects::{self, role_ref, rule, value};
@@ -106,17 +105,7 @@ fn field_env(name: &str, path: &str) -> EnvVar {
 }
 
 fn http_probe(path: &str) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.to_owned()),
-            port: IntOrString::String("health".to_owned()),
-            scheme: Some("HTTP".to_owned()),
-            ..HTTPGetAction::default()
-        }),
-        period_seconds: Some(10),
-        failure_threshold: Some(3),
-        ..Probe::default()
-    }
+    objects::http_get_probe(path, "health", "HTTP", None)
 }
 
 fn container(opts: &ManifestOptions) -> Container {

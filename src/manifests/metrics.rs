@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, Namespace, PodSpec, PodTemplateSpec,
-    Probe, ResourceRequirements, Service, ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount,
+    Container, ContainerPort, EmptyDirVolumeSource, Namespace, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, Service, ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -145,18 +145,7 @@ fn service(namespace: &str) -> Service {
 }
 
 fn https_probe(path: &str, initial_delay_seconds: Option<i32>) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.to_owned()),
-            port: IntOrString::String("https".to_owned()),
-            scheme: Some("HTTPS".to_owned()),
-            ..HTTPGetAction::default()
-        }),
-        initial_delay_seconds,
-        period_seconds: Some(10),
-        failure_threshold: Some(3),
-        ..Probe::default()
-    }
+    objects::http_get_probe(path, "https", "HTTPS", initial_delay_seconds)
 }
 
 fn container(opts: &ManifestOptions) -> Container {

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Capabilities, SeccompProfile, SecurityContext};
+use k8s_openapi::api::core::v1::{Capabilities, HTTPGetAction, Probe, SeccompProfile, SecurityContext};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 /// `app.kubernetes.io/name` of every object.
@@ -81,6 +82,23 @@ pub fn hardened_security_context() -> SecurityContext {
             ..SeccompProfile::default()
         }),
         ..SecurityContext::default()
+    }
+}
+
+/// An HTTP(S) `GET path` probe on the named container port `port` with `scheme` (`HTTP` or
+/// `HTTPS`), every 10 s, failing after 3 misses (the kubelet's defaults, written out).
+pub fn http_get_probe(path: &str, port: &str, scheme: &str, initial_delay_seconds: Option<i32>) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.to_owned()),
+            port: IntOrString::String(port.to_owned()),
+            scheme: Some(scheme.to_owned()),
+            ..HTTPGetAction::default()
+        }),
+        initial_delay_seconds,
+        period_seconds: Some(10),
+        failure_threshold: Some(3),
+        ..Probe::default()
     }
 }
 
