@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::tests::find;
 use super::*;
 
 /// The committed file; `bellows manifests hpa > manifests/hpa/bellows-hpa.yaml` updates it.
@@ -10,13 +11,6 @@ const COMMITTED: &str = include_str!("../../manifests/hpa/bellows-hpa.yaml");
 
 fn objects() -> Vec<Value> {
     hpa_manifests(&ManifestOptions::default())
-}
-
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
 #[test]

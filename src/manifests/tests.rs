@@ -12,7 +12,8 @@ fn objects() -> Vec<Value> {
     metrics_manifests(&ManifestOptions::default())
 }
 
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+/// The object of `kind` named `name`; panics naming it when absent.
+pub(super) fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objects
         .iter()
         .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
