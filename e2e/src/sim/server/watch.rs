@@ -112,10 +112,8 @@ impl WatchJob {
         }
     }
 
-    async fn run(self, tx: mpsc::Sender<Bytes>, mut since: u64) {
-        let mut changes = self.state.cluster.subscribe();
-        let mut drops = self.state.faults.subscribe_drops();
-        let mut fault_changes = self.state.faults.subscribe_changes();
+    async fn run(self, tx: mpsc::Sender<Bytes>, mut since: u64, subscriptions: Subscriptions) {
+        let Subscriptions { mut changes, mut drops, mut fault_changes } = subscriptions;
         let deadline = tokio::time::Instant::now() + self.timeout;
         let interval = self.state.settings.bookmark_interval;
         let mut next_bookmark = tokio::time::Instant::now() + interval;
@@ -163,6 +161,14 @@ impl WatchJob {
     }
 }
 
+/// The change feeds a watch listens to. They are taken before the response goes out, so a
+/// drop or a write that happens right after the client sees the headers is never missed.
+struct Subscriptions {
+    changes: tokio::sync::watch::Receiver<u64>,
+    drops: tokio::sync::watch::Receiver<u64>,
+    fault_changes: tokio::sync::watch::Receiver<u64>,
+}
+
 /// Sleep until `at`, or forever without one.
 async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     match at {
@@ -198,6 +204,11 @@ pub fn start(
         table: wants_table(req).then(|| IncludeObject::parse(req.query.get("includeObject"))),
         metadata_only: wants_metadata(req),
     };
+    let subscriptions = Subscriptions {
+        changes: state.cluster.subscribe(),
+        drops: state.faults.subscribe_drops(),
+        fault_changes: state.faults.subscribe_changes(),
+    };
     let (tx, rx) = mpsc::channel(256);
     let requested = req.query.non_empty("resourceVersion").filter(|rv| *rv != "0");
     let initial = requested.is_none() || req.query.get("sendInitialEvents") == Some("true");
@@ -219,7 +230,7 @@ pub fn start(
                 return;
             }
         }
-        job.run(tx, since).await;
+        job.run(tx, since, subscriptions).await;
     });
     Ok(body::stream(rx))
 }
