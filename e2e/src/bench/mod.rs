@@ -258,6 +258,7 @@ async fn run_sim(options: &Options) -> anyhow::Result<Value> {
     tokio::time::sleep(options.period * u32::try_from(options.cycles).unwrap_or(1)).await;
     let u1 = usage(None)?;
     let idle = cpu_window(u1.sim - u0.sim, u1.at - u0.at, options.nodes, options.period);
+    let rss_after_idle = proc::rss_mib(Pid::Current)?;
     let mut admin = admin_client(&sim)?;
     let mut lists = Vec::new();
     for _ in 0..2 {
@@ -271,6 +272,7 @@ async fn run_sim(options: &Options) -> anyhow::Result<Value> {
         "pods_per_node": options.pods_per_node,
         "sim": seeded,
         "sim_idle": idle,
+        "sim_rss_after_idle_mib": round3(rss_after_idle),
         "sim_rss_end_mib": round3(proc::rss_mib(Pid::Current)?),
         "sim_list_all_pods": lists,
         "sim_list_100_pod_namespace": latency_summary(&ns),
