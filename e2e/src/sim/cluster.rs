@@ -140,11 +140,18 @@ impl Cluster {
 
     /// Objects of a resource (optionally in one namespace) and the revision they were read at.
     pub fn list(&self, res: &ResourceKey, namespace: Option<&str>) -> (Vec<Value>, u64) {
+        let (items, revision) = self.list_shared(res, namespace);
+        (items.into_iter().map(Arc::unwrap_or_clone).collect(), revision)
+    }
+
+    /// [`Cluster::list`] without copying: the stored objects themselves, shared.
+    pub fn list_shared(&self, res: &ResourceKey, namespace: Option<&str>) -> (Vec<Arc<Value>>, u64) {
         self.list_page(res, namespace, &|_| true, None, None).into_parts()
     }
 
     /// One page of the objects of `res` accepted by `filter`, in (namespace, name) order, starting
-    /// after the object id `after` and holding at most `limit` objects. Only the page is cloned.
+    /// after the object id `after` and holding at most `limit` objects. The objects are shared
+    /// with the store (a view's objects are converted copies).
     pub fn list_page(
         &self,
         res: &ResourceKey,
@@ -154,24 +161,18 @@ impl Cluster {
         limit: Option<usize>,
     ) -> ListPage {
         let inner = self.lock();
+        let limit = limit.unwrap_or(usize::MAX);
         if let Some(view) = view_of(&inner, res) {
             let mut matching = inner
                 .store
-                .list(&view.storage(), namespace)
-                .into_iter()
-                .filter(|o| after.is_none_or(|a| object_id(o).as_slice() > [a.0, a.1].as_slice()))
-                .map(|o| view.present(o.clone()))
+                .list_shared(&view.storage(), namespace, after)
+                .map(|o| view.present(Value::clone(o)))
                 .filter(|o| filter(o));
-            let items: Vec<Value> = matching.by_ref().take(limit.unwrap_or(usize::MAX)).collect();
+            let items: Vec<Arc<Value>> = matching.by_ref().take(limit).map(Arc::new).collect();
             return ListPage { items, revision: inner.store.revision(), remaining: matching.count() };
         }
-        let mut matching = inner
-            .store
-            .list(res, namespace)
-            .into_iter()
-            .filter(|o| after.is_none_or(|a| object_id(o).as_slice() > [a.0, a.1].as_slice()))
-            .filter(|o| filter(o));
-        let items: Vec<Value> = matching.by_ref().take(limit.unwrap_or(usize::MAX)).cloned().collect();
+        let mut matching = inner.store.list_shared(res, namespace, after).filter(|o| filter(o));
+        let items: Vec<Arc<Value>> = matching.by_ref().take(limit).cloned().collect();
         ListPage { items, revision: inner.store.revision(), remaining: matching.count() }
     }
 
@@ -346,7 +347,7 @@ impl Cluster {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPage {
     /// The objects of the page.
-    pub items: Vec<Value>,
+    pub items: Vec<Arc<Value>>,
     /// The revision the page was read at.
     pub revision: u64,
     /// How many matching objects follow the page.
@@ -355,7 +356,7 @@ pub struct ListPage {
 
 impl ListPage {
     /// Items and revision.
-    pub fn into_parts(self) -> (Vec<Value>, u64) {
+    pub fn into_parts(self) -> (Vec<Arc<Value>>, u64) {
         (self.items, self.revision)
     }
 }

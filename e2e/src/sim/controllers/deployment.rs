@@ -58,7 +58,7 @@ pub fn fenceposts(deploy: &Value) -> (i64, i64) {
 
 /// Reconcile every Deployment once.
 pub fn reconcile(ctx: &Ctx<'_>) {
-    let deployments: Vec<&Value> = ctx.informer.objects(&keys::deployments()).values().collect();
+    let deployments: Vec<&Value> = ctx.informer.values(&keys::deployments()).collect();
     for deploy in deployments {
         if !is_terminating(deploy) {
             reconcile_one(ctx, deploy);
@@ -70,8 +70,7 @@ fn owned_replicasets<'a>(ctx: &'a Ctx<'_>, deploy: &Value) -> Vec<&'a Value> {
     let (_, ns) = name_ns(deploy);
     let mut owned: Vec<&Value> = ctx
         .informer
-        .objects(&keys::replicasets())
-        .values()
+        .values(&keys::replicasets())
         .filter(|rs| name_ns(rs).1 == ns && controller_uid(rs) == Some(uid(deploy)))
         .collect();
     // Oldest first, as the scale-down order wants.

@@ -7,6 +7,7 @@
 //! resource is relisted. `sync` reports whether anything changed.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ use crate::sim::cluster::{Cluster, object_id};
 use crate::sim::store::{EventType, ResourceKey};
 
 /// Objects of one resource by (namespace, name).
-pub type Objects = BTreeMap<(String, String), Value>;
+pub type Objects = BTreeMap<(String, String), Arc<Value>>;
 
 #[derive(Debug)]
 struct Cached {
@@ -61,7 +62,7 @@ impl Informer {
                 cached.synced = Some(revision);
             } else {
                 // First sync, or the log was compacted past us: relist.
-                let (items, revision) = cluster.list(&cached.key, None);
+                let (items, revision) = cluster.list_shared(&cached.key, None);
                 cached.objects = items.into_iter().map(|o| (id(&o), o)).collect();
                 cached.synced = Some(revision);
                 changed = true;
@@ -76,9 +77,14 @@ impl Informer {
         self.resources.iter().find(|c| &c.key == key).map_or(&EMPTY, |c| &c.objects)
     }
 
+    /// The cached objects of `key` in (namespace, name) order.
+    pub fn values(&self, key: &ResourceKey) -> impl Iterator<Item = &Value> {
+        self.objects(key).values().map(|o| &**o)
+    }
+
     /// One cached object.
     pub fn get(&self, key: &ResourceKey, namespace: &str, name: &str) -> Option<&Value> {
-        self.objects(key).get(&(namespace.to_owned(), name.to_owned()))
+        self.objects(key).get(&(namespace.to_owned(), name.to_owned())).map(|o| &**o)
     }
 }
 

@@ -167,7 +167,7 @@ impl Lifecycle {
     pub fn reconcile(&mut self, ctx: &Ctx<'_>) -> Option<Timestamp> {
         let mut next: Option<Timestamp> = None;
         let mut started = 0;
-        for pod in ctx.informer.objects(&keys::pods()).values() {
+        for pod in ctx.informer.values(&keys::pods()) {
             let Some(node_name) = pod["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()) else {
                 continue;
             };

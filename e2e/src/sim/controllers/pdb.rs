@@ -106,10 +106,10 @@ pub fn reconcile(ctx: &Ctx<'_>) {
     if pdbs.is_empty() {
         return;
     }
-    let all_pods: Vec<&Value> = ctx.informer.objects(&keys::pods()).values().collect();
+    let all_pods: Vec<&Value> = ctx.informer.values(&keys::pods()).collect();
     let get =
         |key: &crate::sim::store::ResourceKey, ns: &str, name: &str| ctx.informer.get(key, ns, name).cloned();
-    for pdb in pdbs.values() {
+    for pdb in pdbs.values().map(|o| &**o) {
         let ns = name_ns(pdb).1;
         let pods: Vec<&Value> = all_pods.iter().copied().filter(|p| name_ns(p).1 == ns).collect();
         let budget = compute(pdb, &pods, &scale_lookup(ns, &get));

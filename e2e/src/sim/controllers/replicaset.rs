@@ -29,12 +29,12 @@ const SOURCE: Source<'static> = Source::controller("replicaset-controller");
 /// Reconcile every `ReplicaSet` once.
 pub fn reconcile(ctx: &Ctx<'_>) {
     let mut by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
-    for pod in ctx.informer.objects(&keys::pods()).values() {
+    for pod in ctx.informer.values(&keys::pods()) {
         if let Some(owner) = controller_uid(pod) {
             by_owner.entry(owner).or_default().push(pod);
         }
     }
-    for rs in ctx.informer.objects(&keys::replicasets()).values() {
+    for rs in ctx.informer.values(&keys::replicasets()) {
         if is_terminating(rs) {
             continue;
         }

@@ -116,11 +116,10 @@ pub struct Resizer {
 impl Resizer {
     /// One pass; returns when the next accepted resize is actuated.
     pub fn reconcile(&mut self, ctx: &Ctx<'_>) -> Option<Timestamp> {
-        let pods = ctx.informer.objects(&keys::pods());
         let mut rooms: Option<std::collections::BTreeMap<String, NodeRoom>> = None;
         let mut next: Option<Timestamp> = None;
         let mut live = Vec::new();
-        for pod in pods.values() {
+        for pod in ctx.informer.values(&keys::pods()) {
             if pod["status"]["startTime"].is_null()
                 || is_terminating(pod)
                 || pod["status"]["phase"] != "Running"

@@ -115,13 +115,9 @@ fn is_unfinished(pod: &Value) -> bool {
 
 /// The room of every node with its pods charged.
 pub fn node_rooms(ctx: &Ctx<'_>) -> BTreeMap<String, NodeRoom> {
-    let mut rooms: BTreeMap<String, NodeRoom> = ctx
-        .informer
-        .objects(&keys::nodes())
-        .values()
-        .map(|n| (name_ns(n).0.to_owned(), NodeRoom::of(n)))
-        .collect();
-    for pod in ctx.informer.objects(&keys::pods()).values() {
+    let mut rooms: BTreeMap<String, NodeRoom> =
+        ctx.informer.values(&keys::nodes()).map(|n| (name_ns(n).0.to_owned(), NodeRoom::of(n))).collect();
+    for pod in ctx.informer.values(&keys::pods()) {
         let Some(node) = pod["spec"]["nodeName"].as_str() else { continue };
         if let Some(room) = rooms.get_mut(node)
             && is_unfinished(pod)
@@ -142,15 +138,15 @@ pub struct Scheduler {
 impl Scheduler {
     /// One scheduling pass.
     pub fn reconcile(&mut self, ctx: &Ctx<'_>) {
-        let pods = ctx.informer.objects(&keys::pods());
-        let mut pending: Vec<&Value> = pods
-            .values()
+        let mut pending: Vec<&Value> = ctx
+            .informer
+            .values(&keys::pods())
             .filter(|p| p["spec"]["nodeName"].as_str().is_none_or(str::is_empty))
             .filter(|p| !super::pods::is_terminating(p) && is_unfinished(p))
             .filter(|p| p["spec"]["schedulerName"].as_str().is_none_or(|s| s == "default-scheduler"))
             .collect();
         if !self.reported.is_empty() {
-            let live: HashSet<&str> = pods.values().map(uid).collect();
+            let live: HashSet<&str> = ctx.informer.values(&keys::pods()).map(uid).collect();
             self.reported.retain(|id, _| live.contains(id.as_str()));
         }
         if pending.is_empty() {

@@ -28,7 +28,7 @@ fn ordinal(set_name: &str, pod_name: &str) -> Option<i64> {
 
 /// Reconcile every `StatefulSet` once.
 pub fn reconcile(ctx: &Ctx<'_>) {
-    for set in ctx.informer.objects(&keys::statefulsets()).values() {
+    for set in ctx.informer.values(&keys::statefulsets()) {
         if !is_terminating(set) {
             reconcile_one(ctx, set);
         }
@@ -42,8 +42,7 @@ fn reconcile_one(ctx: &Ctx<'_>, set: &Value) {
     let revision = format!("{name}-{}", template_hash(&set["spec"]["template"]));
     let pods: BTreeMap<i64, &Value> = ctx
         .informer
-        .objects(&keys::pods())
-        .values()
+        .values(&keys::pods())
         .filter(|p| name_ns(p).1 == ns && controller_uid(p) == Some(uid(set)))
         .filter_map(|p| ordinal(name, name_ns(p).0).map(|o| (o, p)))
         .collect();

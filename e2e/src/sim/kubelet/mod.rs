@@ -227,7 +227,7 @@ impl Kubelets {
     }
 
     fn advance_model(&self, t: f64) {
-        let (pods, _) = self.cluster.list(&ResourceKey::new("", "pods"), None);
+        let (pods, _) = self.cluster.list_shared(&ResourceKey::new("", "pods"), None);
         let endpoints = self.endpoints();
         let nodes: HashSet<&str> = endpoints.iter().map(|e| e.node.as_str()).collect();
         let running = running_containers(&pods, &nodes);

@@ -2,6 +2,7 @@
 //! the workload each pod belongs to, its readiness, start times and limits.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -50,9 +51,9 @@ fn is_ready(pod: &Value) -> bool {
 }
 
 /// The running containers of Running pods bound to one of `nodes`.
-pub(super) fn running_containers<'a>(pods: &'a [Value], nodes: &HashSet<&str>) -> Vec<Running<'a>> {
+pub(super) fn running_containers<'a>(pods: &'a [Arc<Value>], nodes: &HashSet<&str>) -> Vec<Running<'a>> {
     let mut out = Vec::new();
-    for pod in pods {
+    for pod in pods.iter().map(|p| &**p) {
         let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
         if pod["status"]["phase"] != "Running" || !nodes.contains(node) {
             continue;

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use http::{Response, StatusCode, header};
 use http_body::Frame;
 use http_body_util::{BodyExt as _, Full, combinators::BoxBody};
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::sim::status::ApiError;
@@ -46,7 +45,7 @@ fn status(code: u16) -> StatusCode {
 }
 
 /// A JSON response.
-pub fn json(code: u16, value: &Value) -> Response<Body> {
+pub fn json<T: serde::Serialize + ?Sized>(code: u16, value: &T) -> Response<Body> {
     let mut bytes = serde_json::to_vec(value).unwrap_or_default();
     bytes.push(b'\n');
     let mut response = Response::new(Full::new(Bytes::from(bytes)).boxed());

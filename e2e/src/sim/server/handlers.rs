@@ -6,6 +6,8 @@
 //! the request URL. A Table is returned instead of an object or list when `Accept` asks for
 //! `as=Table`, `PartialObjectMetadata`(`List`) when it asks for that.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{Method, Response};
@@ -13,6 +15,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::body::{self, Body};
+use super::present::{ListBody, Presented};
 use super::route::ResourcePath;
 use super::{ApiRequest, ApiState};
 use crate::sim::cluster::{ListPage, object_id};
@@ -167,7 +170,7 @@ pub fn select(
     state: &ApiState,
     req: &ApiRequest,
     target: &Target<'_>,
-) -> Result<(Vec<Value>, u64), ApiError> {
+) -> Result<(Vec<Arc<Value>>, u64), ApiError> {
     Ok(select_page(state, req, target, None, None)?.into_parts())
 }
 
@@ -223,17 +226,31 @@ fn list(state: &ApiState, req: &ApiRequest, target: &Target<'_>) -> Result<Respo
     let objects = page.items;
     if wants_table(req) {
         let include = IncludeObject::parse(req.query.get("includeObject"));
-        let objects: Vec<Value> = objects.into_iter().map(|o| target.present(o)).collect();
+        let objects: Vec<Value> =
+            objects.into_iter().map(|o| target.present(Arc::unwrap_or_clone(o))).collect();
         let t = table::render(target.info, &target.api_version(), &objects, Timestamp::now(), include, &meta);
         return Ok(body::json(200, &t));
     }
     if wants_metadata(req) {
-        let items: Vec<Value> = objects.iter().map(partial).collect();
+        let items: Vec<Value> = objects.iter().map(|o| partial(o)).collect();
         let list = json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items});
         return Ok(body::json(200, &list));
     }
-    let items: Vec<Value> = objects.into_iter().map(|o| target.present(o)).collect();
-    let list = json!({"kind": format!("{}List", target.info.kind), "apiVersion": target.api_version(), "metadata": meta, "items": items});
+    // A view converts (copies); otherwise the stored objects are serialised as they are shared.
+    let objects: Vec<Arc<Value>> = match target.view() {
+        Some(_) => objects.into_iter().map(|o| Arc::new(target.present(Arc::unwrap_or_clone(o)))).collect(),
+        None => objects,
+    };
+    let api_version = target.api_version();
+    let list = ListBody {
+        api_version: &api_version,
+        items: objects
+            .iter()
+            .map(|obj| Presented { obj, api_version: &api_version, kind: &target.info.kind })
+            .collect(),
+        kind: format!("{}List", target.info.kind),
+        metadata: &meta,
+    };
     Ok(body::json(200, &list))
 }
 

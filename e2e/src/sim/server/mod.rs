@@ -18,6 +18,7 @@ pub mod discovery;
 pub mod fault;
 pub mod faults;
 pub mod handlers;
+pub mod present;
 pub mod query;
 pub mod requests;
 pub mod route;

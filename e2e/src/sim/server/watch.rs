@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use super::body::{self, Body};
 use super::fault::RequestFacts;
 use super::handlers::{Target, field_selector, partial, select, wants_metadata, wants_table};
+use super::present::Presented;
 use super::{ApiRequest, ApiState};
 use crate::sim::resources::ResourceInfo;
 use crate::sim::selector::{FieldSelector, LabelSelector};
@@ -55,8 +56,16 @@ struct WatchJob {
     metadata_only: bool,
 }
 
-fn line(kind: &str, object: &Value) -> Bytes {
-    let mut bytes = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+/// One watch event on the wire; fields in the sorted order a `Value` map would give them.
+#[derive(serde::Serialize)]
+struct Line<'a, T: serde::Serialize> {
+    object: &'a T,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+fn line<T: serde::Serialize>(kind: &str, object: &T) -> Bytes {
+    let mut bytes = serde_json::to_vec(&Line { object, kind }).unwrap_or_default();
     bytes.push(b'\n');
     Bytes::from(bytes)
 }
@@ -68,18 +77,19 @@ impl WatchJob {
         ns_ok && self.labels.matches(obj) && self.fields.matches(obj)
     }
 
-    fn present(&self, obj: Value) -> Value {
+    fn present(&self, obj: &Value) -> Value {
         let mut obj = match self.view {
-            Some(view) => view.from_storage(obj),
-            None => obj,
+            Some(view) => view.from_storage(obj.clone()),
+            None => obj.clone(),
         };
         obj["apiVersion"] = json!(self.api_version);
         obj["kind"] = json!(self.info.kind);
         obj
     }
 
-    /// One event line; with a Table watch the object is a one-row Table.
-    fn event(&self, kind: &str, obj: Value) -> Bytes {
+    /// One event line; with a Table watch the object is a one-row Table. Without a view the
+    /// stored object is serialised as it is shared (no copy per watcher).
+    fn event(&self, kind: &str, obj: &Value) -> Bytes {
         match self.table {
             Some(include) => {
                 let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
@@ -88,8 +98,9 @@ impl WatchJob {
                     table::render(&self.info, &self.api_version, &[obj], Timestamp::now(), include, &meta);
                 line(kind, &t)
             }
-            None if self.metadata_only => line(kind, &partial(&obj)),
-            None => line(kind, &self.present(obj)),
+            None if self.metadata_only => line(kind, &partial(obj)),
+            None if self.view.is_some() => line(kind, &self.present(obj)),
+            None => line(kind, &Presented { obj, api_version: &self.api_version, kind: &self.info.kind }),
         }
     }
 
@@ -130,7 +141,7 @@ impl WatchJob {
                             (EventType::Modified, true, false) | (EventType::Deleted, _, true) => "DELETED",
                             _ => continue,
                         };
-                        if tx.send(self.event(kind, event.object)).await.is_err() {
+                        if tx.send(self.event(kind, &event.object)).await.is_err() {
                             return;
                         }
                     }
@@ -215,7 +226,7 @@ pub fn start(
     let mut prelude = Vec::new();
     let since = if initial {
         let (objects, revision) = select(state, req, target)?;
-        prelude.extend(objects.into_iter().map(|o| job.event("ADDED", o)));
+        prelude.extend(objects.iter().map(|o| job.event("ADDED", o)));
         if req.query.get("sendInitialEvents") == Some("true") && job.bookmarks {
             prelude.push(job.bookmark(revision, true));
         }

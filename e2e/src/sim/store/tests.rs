@@ -236,5 +236,42 @@ fn modified_events_carry_the_previous_object() {
     store.update(&pods(), m, UpdateScope::Whole).unwrap();
     let events = store.events_since(&pods(), 0).unwrap();
     assert_eq!(events[0].previous, None);
-    assert_eq!(events[1].previous.as_ref(), Some(&a));
+    assert_eq!(events[1].previous.as_deref(), Some(&a));
+}
+
+fn names<'a>(objects: impl Iterator<Item = &'a std::sync::Arc<Value>>) -> Vec<String> {
+    objects
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["metadata"]["namespace"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_shared_list_reads_one_namespace_and_continues_after_an_id() {
+    let mut store = Store::default();
+    for (ns, name) in [("a", "x"), ("a", "y"), ("ab", "x"), ("b", "x"), ("", "z")] {
+        let mut obj = pod(name);
+        obj["metadata"]["namespace"] = json!(ns);
+        store.create(&pods(), obj, t0()).unwrap();
+    }
+    assert_eq!(names(store.list_shared(&pods(), Some("a"), None)), ["a/x", "a/y"]);
+    assert_eq!(names(store.list_shared(&pods(), Some("a"), Some(("a", "x")))), ["a/y"]);
+    assert_eq!(names(store.list_shared(&pods(), Some("ab"), Some(("a", "y")))), ["ab/x"]);
+    assert_eq!(names(store.list_shared(&pods(), Some("c"), None)), Vec::<String>::new());
+    assert_eq!(names(store.list_shared(&pods(), None, Some(("ab", "x")))), ["b/x"]);
+    assert_eq!(names(store.list_shared(&pods(), None, None)), ["/z", "a/x", "a/y", "ab/x", "b/x"]);
+}
+
+#[test]
+fn the_watch_log_shares_the_stored_object() {
+    let mut store = Store::default();
+    store.create(&pods(), pod("a"), t0()).unwrap();
+    let events = store.events_since(&pods(), 0).unwrap();
+    let stored = store.list_shared(&pods(), None, None).next().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&events[0].object, stored), "one copy per object version");
 }
