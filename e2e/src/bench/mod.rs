@@ -259,6 +259,7 @@ async fn run_sim(options: &Options) -> anyhow::Result<Value> {
     let u1 = usage(None)?;
     let idle = cpu_window(u1.sim - u0.sim, u1.at - u0.at, options.nodes, options.period);
     let rss_after_idle = proc::rss_mib(Pid::Current)?;
+    let advance_s = sim.kubelet_advance_seconds();
     let mut admin = admin_client(&sim)?;
     let mut lists = Vec::new();
     for _ in 0..2 {
@@ -273,6 +274,7 @@ async fn run_sim(options: &Options) -> anyhow::Result<Value> {
         "sim": seeded,
         "sim_idle": idle,
         "sim_rss_after_idle_mib": round3(rss_after_idle),
+        "sim_kubelet_model_advance_s": round3(advance_s),
         "sim_rss_end_mib": round3(proc::rss_mib(Pid::Current)?),
         "sim_list_all_pods": lists,
         "sim_list_100_pod_namespace": latency_summary(&ns),

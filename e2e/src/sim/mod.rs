@@ -269,6 +269,12 @@ impl SimHandle {
         &self.cluster
     }
 
+    /// Wall-clock seconds the kubelets' last advance of the load model took (the model advances
+    /// about once a second; scrapes wait for it when it is stale).
+    pub fn kubelet_advance_seconds(&self) -> f64 {
+        self.kubelets.last_advance_seconds()
+    }
+
     /// Create an object in-process (its metadata names the namespace).
     pub fn create(&self, group: &str, resource: &str, obj: Value) -> Result<Value, ApiError> {
         self.cluster.create(&ResourceKey::new(group, resource), obj, false)

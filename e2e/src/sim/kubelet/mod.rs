@@ -7,7 +7,9 @@
 //! integral of the load model (the set of Ready pods is read from the store at the advance and taken
 //! as constant over the interval); a background task advances once a second, and a scrape advances
 //! first when the model is older than [`MAX_STALENESS_SECONDS`]; samples carry the time of the
-//! advance they reflect. Node counters add a small system base.
+//! advance they reflect. On a large cluster both wait longer, so that advancing takes at most
+//! [`ADVANCE_SHARE`] of the wall time (a real kubelet's stats are seconds old too). Node counters
+//! add a small system base.
 //!
 //! Invariants: per container start, the CPU counter never decreases; a restart (new
 //! `state.running.startedAt`, or an OOM kill) starts a fresh counter at 0; node counters never
@@ -29,7 +31,7 @@ pub mod oom;
 mod pods;
 pub mod server;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -60,8 +62,12 @@ pub const SYSTEM_CPU_MILLICORES: f64 = 100.0;
 pub const SYSTEM_MEMORY_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 /// A scrape advances the model first when the last advance is older than this; otherwise it
 /// reports the last advance (stamped with its time), so a burst of scrapes costs one advance. On a
-/// cluster whose advance takes longer, the bound is twice the last advance's wall time.
+/// cluster whose advance takes longer, the bound is the last advance's wall time divided by
+/// [`ADVANCE_SHARE`].
 pub const MAX_STALENESS_SECONDS: f64 = 0.25;
+/// The largest share of wall time the model spends advancing: at 150,000 containers an advance
+/// takes a few hundred milliseconds, and advancing on every scrape would starve the sim's server.
+pub const ADVANCE_SHARE: f64 = 0.1;
 /// After an OOM kill, no further kill of the same container for this long (doubling per kill,
 /// capped at 5 minutes), like the kubelet's crash-loop back-off.
 pub const OOM_BACKOFF_SECONDS: f64 = 10.0;
@@ -75,13 +81,24 @@ pub struct WorkloadLoad {
     pub curve: LoadCurve,
 }
 
+/// One running container's counters, kept in its node's list.
 #[derive(Debug, Clone)]
 struct ContainerState {
-    node: String,
+    namespace: String,
+    pod: String,
+    container: String,
     started_unix: f64,
     cpu_seconds: f64,
     memory_bytes: f64,
     last: f64,
+    /// The advance that last saw the container running (older ones are dropped).
+    seen: u64,
+}
+
+impl ContainerState {
+    fn is(&self, namespace: &str, pod: &str, container: &str) -> bool {
+        self.pod == pod && self.container == container && self.namespace == namespace
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -96,10 +113,12 @@ struct State {
     workloads: HashMap<(String, String), WorkloadLoad>,
     scripted: Vec<FaultWindow>,
     overrides: HashMap<String, Fault>,
-    containers: HashMap<(String, String, String), ContainerState>,
-    /// The keys of `containers` per node, rebuilt at each advance, so a scrape reads only its
-    /// node's containers (a scrape per node must not cost the whole cluster's containers).
-    by_node: HashMap<String, Vec<(String, String, String)>>,
+    /// Running containers per node: a scrape reads only its node's list, and an advance finds a
+    /// container among its node's few dozen without allocating a key (at 150,000 containers an
+    /// advance once a second must stay cheap).
+    nodes: HashMap<String, Vec<ContainerState>>,
+    /// Advances so far (stamps [`ContainerState::seen`]).
+    generation: u64,
     /// Wall-clock seconds the last advance took; scrapes tolerate a model twice that old, so
     /// advancing a large cluster cannot take more than about half the sim's time.
     advance_cost: f64,
@@ -220,6 +239,19 @@ impl Kubelets {
         self.advance_serialised(t);
     }
 
+    /// Advance to `now` if the model is older than `floor` seconds, or than the last advance's
+    /// cost divided by [`ADVANCE_SHARE`] on a cluster large enough for that to be longer.
+    pub fn advance_if_stale(&self, now: f64, floor: f64) {
+        let _one_at_a_time = self.advancing.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last, cost, never) = {
+            let state = self.lock();
+            (state.last, state.advance_cost, state.generation == 0)
+        };
+        if never || now - last > floor.max(cost / ADVANCE_SHARE) {
+            self.advance_serialised(now);
+        }
+    }
+
     fn advance_serialised(&self, t: f64) {
         let started_at = std::time::Instant::now();
         self.advance_model(t);
@@ -231,10 +263,11 @@ impl Kubelets {
         let endpoints = self.endpoints();
         let nodes: HashSet<&str> = endpoints.iter().map(|e| e.node.as_str()).collect();
         let running = running_containers(&pods, &nodes);
-        let mut ready_pods: HashMap<&(String, String), HashSet<&str>> = HashMap::new();
+        let mut ready_pods: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
         for r in running.iter().filter(|r| r.ready) {
-            ready_pods.entry(&r.workload).or_default().insert(r.pod);
+            ready_pods.entry(r.workload).or_default().insert(r.pod);
         }
+        let idle = WorkloadLoad { model: IDLE_MODEL, curve: LoadCurve::default() };
         let mut kills = Vec::new();
         {
             let mut state = self.lock();
@@ -242,24 +275,45 @@ impl Kubelets {
             if dt <= 0.0 {
                 return;
             }
-            let mut node_increments: BTreeMap<&str, f64> = BTreeMap::new();
-            let mut seen = HashSet::new();
+            state.generation += 1;
+            let State { workloads, nodes: tracked, backoff: backoffs, node_cpu, generation, .. } =
+                &mut *state;
+            let loads: HashMap<(&str, &str), &WorkloadLoad> =
+                workloads.iter().map(|((ns, name), load)| ((ns.as_str(), name.as_str()), load)).collect();
+            let mut node_increments: HashMap<&str, f64> = HashMap::new();
             for r in &running {
-                let key = (r.namespace.to_owned(), r.pod.to_owned(), r.container.to_owned());
-                let load = state.workloads.get(&r.workload).cloned();
-                let load = load.unwrap_or(WorkloadLoad { model: IDLE_MODEL, curve: LoadCurve::default() });
-                let backoff = state.backoff.get(&key).copied().unwrap_or_default();
+                let load = loads.get(&r.workload).copied().unwrap_or(&idle);
+                // Back-off entries exist only after OOM kills; most advances never build a key.
+                let backoff = if backoffs.is_empty() {
+                    Backoff::default()
+                } else {
+                    let key = (r.namespace.to_owned(), r.pod.to_owned(), r.container.to_owned());
+                    backoffs.get(&key).copied().unwrap_or_default()
+                };
                 let started = self.clock.scenario(r.started_unix);
-                let fresh = ContainerState {
-                    node: r.node.to_owned(),
+                let fresh = || ContainerState {
+                    namespace: r.namespace.to_owned(),
+                    pod: r.pod.to_owned(),
+                    container: r.container.to_owned(),
                     started_unix: r.started_unix,
                     cpu_seconds: 0.0,
                     memory_bytes: 0.0,
                     last: started.max(backoff.reset_at).min(t),
+                    seen: *generation,
                 };
-                let entry = state.containers.entry(key.clone()).or_insert_with(|| fresh.clone());
+                if !tracked.contains_key(r.node) {
+                    tracked.insert(r.node.to_owned(), Vec::new());
+                }
+                let list = tracked.get_mut(r.node).expect("inserted above");
+                let i = if let Some(i) = list.iter().position(|c| c.is(r.namespace, r.pod, r.container)) {
+                    i
+                } else {
+                    list.push(fresh());
+                    list.len() - 1
+                };
+                let entry = &mut list[i];
                 if (entry.started_unix - r.started_unix).abs() > 1e-6 {
-                    *entry = fresh;
+                    *entry = fresh();
                 }
                 let ctx = ContainerLoad {
                     model: &load.model,
@@ -273,60 +327,55 @@ impl Kubelets {
                 let increment = ctx.cpu_core_seconds(entry.last, t);
                 entry.cpu_seconds += increment;
                 entry.last = t;
+                entry.seen = *generation;
                 entry.memory_bytes = ctx.memory_bytes(t);
                 *node_increments.entry(r.node).or_default() += increment;
                 if let Some(limit) = r.memory_limit
                     && entry.memory_bytes > limit
                     && t >= backoff.quiet_until
                 {
-                    kills.push((r.node, key.clone(), entry.memory_bytes, limit));
+                    kills.push((r.node, (r.namespace, r.pod, r.container), entry.memory_bytes, limit));
                 }
-                seen.insert(key);
             }
-            state.containers.retain(|k, _| seen.contains(k));
+            for list in tracked.values_mut() {
+                list.retain(|c| c.seen == *generation);
+            }
             for (node, increment) in node_increments {
-                *state.node_cpu.entry(node.to_owned()).or_default() += increment;
+                *node_cpu.entry(node.to_owned()).or_default() += increment;
             }
             for e in &endpoints {
-                *state.node_cpu.entry(e.node.clone()).or_default() += SYSTEM_CPU_MILLICORES / 1000.0 * dt;
+                *node_cpu.entry(e.node.clone()).or_default() += SYSTEM_CPU_MILLICORES / 1000.0 * dt;
             }
-            for (_, key, _, _) in &kills {
-                state.containers.remove(key);
-                let b = state.backoff.entry(key.clone()).or_default();
+            for (node, (ns, pod, container), _, _) in &kills {
+                if let Some(list) = tracked.get_mut(*node) {
+                    list.retain(|c| !c.is(ns, pod, container));
+                }
+                let key = ((*ns).to_owned(), (*pod).to_owned(), (*container).to_owned());
+                let b = backoffs.entry(key).or_default();
                 b.kills += 1;
                 b.reset_at = t;
                 b.quiet_until = t + (OOM_BACKOFF_SECONDS * 2f64.powi(b.kills as i32 - 1)).min(300.0);
             }
-            let mut by_node: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
-            for (key, c) in &state.containers {
-                by_node.entry(c.node.clone()).or_default().push(key.clone());
-            }
-            state.by_node = by_node;
             state.last = t;
         }
         for (node, (ns, pod, container), memory, limit) in kills {
             let at = Timestamp::from_nanosecond((self.clock.unix(t) * 1e9) as i128)
                 .unwrap_or_else(|_| Timestamp::now());
-            if let Err(e) = oom::kill(&self.cluster, node, (&ns, &pod, &container), (memory, limit), at) {
+            if let Err(e) = oom::kill(&self.cluster, node, (ns, pod, container), (memory, limit), at) {
                 tracing::warn!(%ns, %pod, %container, error = %e, "recording an OOM kill failed");
             }
         }
     }
 
+    /// Wall-clock seconds the last advance of the model took.
+    pub fn last_advance_seconds(&self) -> f64 {
+        self.lock().advance_cost
+    }
+
     /// `node`'s current sample, stamped with the time of the advance it reflects (advancing first
-    /// if the model is older than [`MAX_STALENESS_SECONDS`]).
+    /// if the model is older than [`MAX_STALENESS_SECONDS`], see [`Kubelets::advance_if_stale`]).
     pub fn scrape(&self, node: &str) -> NodeSample {
-        {
-            let _one_at_a_time = self.advancing.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = self.clock.now();
-            let (last, cost) = {
-                let state = self.lock();
-                (state.last, state.advance_cost)
-            };
-            if now - last > MAX_STALENESS_SECONDS.max(2.0 * cost) {
-                self.advance_serialised(now);
-            }
-        }
+        self.advance_if_stale(self.clock.now(), MAX_STALENESS_SECONDS);
         let last = self.lock().last;
         self.sample(node, (self.clock.unix(last) * 1000.0).round() as i64)
     }
@@ -334,14 +383,13 @@ impl Kubelets {
     /// `node`'s counters as of the last advance, stamped `timestamp_ms`.
     pub fn sample(&self, node: &str, timestamp_ms: i64) -> NodeSample {
         let state = self.lock();
-        let keys = state.by_node.get(node).map_or(&[][..], Vec::as_slice);
-        let containers: Vec<ContainerSample> = keys
+        let tracked = state.nodes.get(node).map_or(&[][..], Vec::as_slice);
+        let containers: Vec<ContainerSample> = tracked
             .iter()
-            .filter_map(|key| state.containers.get(key).map(|c| (key, c)))
-            .map(|((namespace, pod, container), c)| ContainerSample {
-                namespace: namespace.clone(),
-                pod: pod.clone(),
-                container: container.clone(),
+            .map(|c| ContainerSample {
+                namespace: c.namespace.clone(),
+                pod: c.pod.clone(),
+                container: c.container.clone(),
                 cpu_seconds: c.cpu_seconds,
                 memory_bytes: c.memory_bytes,
                 start_time_seconds: c.started_unix,

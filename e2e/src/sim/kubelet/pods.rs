@@ -16,7 +16,7 @@ pub(super) struct Running<'a> {
     pub(super) pod: &'a str,
     pub(super) container: &'a str,
     pub(super) node: &'a str,
-    pub(super) workload: (String, String),
+    pub(super) workload: (&'a str, &'a str),
     pub(super) ready: bool,
     pub(super) started_unix: f64,
     pub(super) memory_limit: Option<f64>,
@@ -28,11 +28,11 @@ fn quantity(value: &Value) -> Option<f64> {
     value.as_str().map_or_else(|| value.as_f64(), parse_quantity)
 }
 
-fn pod_workload(pod: &Value) -> (String, String) {
+fn pod_workload(pod: &Value) -> (&str, &str) {
     let meta = &pod["metadata"];
-    let namespace = meta["namespace"].as_str().unwrap_or_default().to_owned();
+    let namespace = meta["namespace"].as_str().unwrap_or_default();
     if let Some(name) = meta["annotations"][WORKLOAD_ANNOTATION].as_str() {
-        return (namespace, name.to_owned());
+        return (namespace, name);
     }
     // Pods of a Deployment are owned by `<deployment>-<template-hash>` ReplicaSets.
     let owner = meta["ownerReferences"]
@@ -40,7 +40,7 @@ fn pod_workload(pod: &Value) -> (String, String) {
         .and_then(|refs| refs.iter().find(|r| r["kind"] == "ReplicaSet"))
         .and_then(|r| r["name"].as_str())
         .and_then(|rs| rs.rsplit_once('-'))
-        .map_or_else(|| meta["name"].as_str().unwrap_or_default().to_owned(), |(d, _)| d.to_owned());
+        .map_or_else(|| meta["name"].as_str().unwrap_or_default(), |(d, _)| d);
     (namespace, owner)
 }
 
@@ -73,7 +73,7 @@ pub(super) fn running_containers<'a>(pods: &'a [Arc<Value>], nodes: &HashSet<&st
                 pod: pod["metadata"]["name"].as_str().unwrap_or_default(),
                 container: name,
                 node,
-                workload: workload.clone(),
+                workload,
                 ready,
                 started_unix: started.as_nanosecond() as f64 / 1e9,
                 memory_limit: quantity(&container["resources"]["limits"]["memory"]),

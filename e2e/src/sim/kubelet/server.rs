@@ -123,7 +123,10 @@ async fn tick(kubelets: Arc<Kubelets>, mut shutdown: watch::Receiver<bool>) {
             _ = interval.tick() => {
                 let k = Arc::clone(&kubelets);
                 // Listing all pods is blocking work; keep it off the async workers' hot path.
-                let _ = tokio::task::spawn_blocking(move || k.advance(k.clock().now())).await;
+                let _ = tokio::task::spawn_blocking(move || {
+                    k.advance_if_stale(k.clock().now(), TICK.as_secs_f64() * 0.9);
+                })
+                .await;
             }
             changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { return },
         }
