@@ -60,193 +60,127 @@ fn drop_round_trip(annotations: &Value) -> Option<Map<String, Value>> {
     (!map.is_empty()).then_some(map)
 }
 
-/// A v2 `MetricSpec` in the v1 (`v2beta1`-like) shape.
-fn metric_spec_to_v1(m: &Value) -> Value {
+/// Which half of a metric is converted: the spec's `target` or the status's `current`. The v1
+/// shapes of the two differ only in that prefix (`targetAverageValue` ↔ `currentAverageValue`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Spec,
+    Status,
+}
+
+impl Half {
+    /// The v2 field holding the numbers, and the v1 prefix of their keys.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Spec => "target",
+            Self::Status => "current",
+        }
+    }
+}
+
+/// Where a v1 field lives in the v2 shape, inside the metric source (e.g. `pods`).
+#[derive(Debug, Clone, Copy)]
+enum At {
+    /// Directly in the source (`name`, `container`, `describedObject`).
+    Source(&'static str),
+    /// In the source's `metric` identifier (`name`, `selector`).
+    Metric(&'static str),
+    /// In the source's `target` or `current` ([`Half::key`]).
+    Number(&'static str),
+}
+
+/// The v2 source key of a metric type and its v1 ↔ v2 field mapping (upstream `conversion.go`);
+/// `None` for a type v1 does not know, which is passed through unchanged.
+fn mapping(kind: &str, half: Half) -> Option<(&'static str, Vec<(String, At)>)> {
+    let p = half.key();
+    let n = |suffix: &str| format!("{p}{suffix}");
+    Some(match kind {
+        "Resource" | "ContainerResource" => (
+            if kind == "Resource" { "resource" } else { "containerResource" },
+            vec![
+                ("name".into(), At::Source("name")),
+                ("container".into(), At::Source("container")),
+                (n("AverageUtilization"), At::Number("averageUtilization")),
+                (n("AverageValue"), At::Number("averageValue")),
+            ],
+        ),
+        "Pods" => (
+            "pods",
+            vec![
+                ("metricName".into(), At::Metric("name")),
+                ("selector".into(), At::Metric("selector")),
+                (n("AverageValue"), At::Number("averageValue")),
+            ],
+        ),
+        "Object" => (
+            "object",
+            vec![
+                ("target".into(), At::Source("describedObject")),
+                ("metricName".into(), At::Metric("name")),
+                ("selector".into(), At::Metric("selector")),
+                (n("Value"), At::Number("value")),
+                // Upstream names the object average the same in spec and status.
+                ("averageValue".into(), At::Number("averageValue")),
+            ],
+        ),
+        "External" => (
+            "external",
+            vec![
+                ("metricName".into(), At::Metric("name")),
+                ("metricSelector".into(), At::Metric("selector")),
+                (n("Value"), At::Number("value")),
+                (n("AverageValue"), At::Number("averageValue")),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+/// A v2 `MetricSpec` or `MetricStatus` in the v1 (`v2beta1`-like) shape.
+fn metric_to_v1(m: &Value, half: Half) -> Value {
     let kind = m["type"].as_str().unwrap_or_default();
+    let Some((source, fields)) = mapping(kind, half) else { return m.clone() };
+    let src = &m[source];
     let mut out = Map::new();
-    let source = match kind {
-        "Resource" | "ContainerResource" => {
-            let r = if kind == "Resource" { &m["resource"] } else { &m["containerResource"] };
-            put(&mut out, "name", r, "name");
-            put(&mut out, "container", r, "container");
-            put(&mut out, "targetAverageUtilization", &r["target"], "averageUtilization");
-            put(&mut out, "targetAverageValue", &r["target"], "averageValue");
-            if kind == "Resource" { "resource" } else { "containerResource" }
+    for (v1, at) in &fields {
+        match *at {
+            At::Source(k) => put(&mut out, v1, src, k),
+            At::Metric(k) => put(&mut out, v1, &src["metric"], k),
+            At::Number(k) => put(&mut out, v1, &src[half.key()], k),
         }
-        "Pods" => {
-            let p = &m["pods"];
-            put(&mut out, "metricName", &p["metric"], "name");
-            put(&mut out, "selector", &p["metric"], "selector");
-            put(&mut out, "targetAverageValue", &p["target"], "averageValue");
-            "pods"
-        }
-        "Object" => {
-            let o = &m["object"];
-            put(&mut out, "target", o, "describedObject");
-            put(&mut out, "metricName", &o["metric"], "name");
-            put(&mut out, "selector", &o["metric"], "selector");
-            put(&mut out, "targetValue", &o["target"], "value");
-            put(&mut out, "averageValue", &o["target"], "averageValue");
-            "object"
-        }
-        "External" => {
-            let e = &m["external"];
-            put(&mut out, "metricName", &e["metric"], "name");
-            put(&mut out, "metricSelector", &e["metric"], "selector");
-            put(&mut out, "targetValue", &e["target"], "value");
-            put(&mut out, "targetAverageValue", &e["target"], "averageValue");
-            "external"
-        }
-        _ => return m.clone(),
-    };
+    }
     json!({"type": kind, source: out})
 }
 
-/// A v1 `MetricSpec` in the v2 shape (the upstream `Convert_v1_*MetricSource_To_autoscaling_*`).
-fn metric_spec_to_v2(m: &Value) -> Value {
+/// A v1 `MetricSpec` or `MetricStatus` in the v2 shape (the upstream
+/// `Convert_v1_*MetricSource_To_autoscaling_*` and `*MetricStatus*` functions).
+fn metric_to_v2(m: &Value, half: Half) -> Value {
     let kind = m["type"].as_str().unwrap_or_default();
-    let mut target = Map::new();
-    let mut metric = Map::new();
-    let (source, mut body) = match kind {
-        "Resource" | "ContainerResource" => {
-            let key = if kind == "Resource" { "resource" } else { "containerResource" };
-            let r = &m[key];
-            let utilization = !r["targetAverageUtilization"].is_null();
-            target.insert("type".into(), json!(if utilization { "Utilization" } else { "AverageValue" }));
-            put(&mut target, "averageUtilization", r, "targetAverageUtilization");
-            put(&mut target, "averageValue", r, "targetAverageValue");
-            let mut body = Map::new();
-            put(&mut body, "name", r, "name");
-            put(&mut body, "container", r, "container");
-            (key, body)
+    let Some((source, fields)) = mapping(kind, half) else { return m.clone() };
+    let src = &m[source];
+    let (mut body, mut metric, mut numbers) = (Map::new(), Map::new(), Map::new());
+    for (v1, at) in &fields {
+        match *at {
+            At::Source(k) => put(&mut body, k, src, v1),
+            At::Metric(k) => put(&mut metric, k, src, v1),
+            At::Number(k) => put(&mut numbers, k, src, v1),
         }
-        "Pods" => {
-            let p = &m["pods"];
-            target.insert("type".into(), json!("AverageValue"));
-            put(&mut target, "averageValue", p, "targetAverageValue");
-            put(&mut metric, "name", p, "metricName");
-            put(&mut metric, "selector", p, "selector");
-            ("pods", Map::new())
-        }
-        "Object" => {
-            let o = &m["object"];
-            let average = !o["averageValue"].is_null();
-            target.insert("type".into(), json!(if average { "AverageValue" } else { "Value" }));
-            put(&mut target, "value", o, "targetValue");
-            put(&mut target, "averageValue", o, "averageValue");
-            put(&mut metric, "name", o, "metricName");
-            put(&mut metric, "selector", o, "selector");
-            let mut body = Map::new();
-            put(&mut body, "describedObject", o, "target");
-            ("object", body)
-        }
-        "External" => {
-            let e = &m["external"];
-            let value = !e["targetValue"].is_null();
-            target.insert("type".into(), json!(if value { "Value" } else { "AverageValue" }));
-            put(&mut target, "value", e, "targetValue");
-            put(&mut target, "averageValue", e, "targetAverageValue");
-            put(&mut metric, "name", e, "metricName");
-            put(&mut metric, "selector", e, "metricSelector");
-            ("external", Map::new())
-        }
-        _ => return m.clone(),
-    };
+    }
+    if half == Half::Spec {
+        // The target type v1 leaves implicit, from which number is set.
+        let has = |key: &str| !src[key].is_null();
+        let kind = match kind {
+            "Resource" | "ContainerResource" if has("targetAverageUtilization") => "Utilization",
+            "Object" if !has("averageValue") => "Value",
+            "External" if has("targetValue") => "Value",
+            _ => "AverageValue",
+        };
+        numbers.insert("type".into(), json!(kind));
+    }
     if !metric.is_empty() {
         body.insert("metric".into(), Value::Object(metric));
     }
-    body.insert("target".into(), Value::Object(target));
-    json!({"type": kind, source: body})
-}
-
-/// A v2 `MetricStatus` in the v1 shape.
-fn metric_status_to_v1(m: &Value) -> Value {
-    let kind = m["type"].as_str().unwrap_or_default();
-    let mut out = Map::new();
-    let source = match kind {
-        "Resource" | "ContainerResource" => {
-            let r = if kind == "Resource" { &m["resource"] } else { &m["containerResource"] };
-            put(&mut out, "name", r, "name");
-            put(&mut out, "container", r, "container");
-            put(&mut out, "currentAverageUtilization", &r["current"], "averageUtilization");
-            put(&mut out, "currentAverageValue", &r["current"], "averageValue");
-            if kind == "Resource" { "resource" } else { "containerResource" }
-        }
-        "Pods" => {
-            let p = &m["pods"];
-            put(&mut out, "metricName", &p["metric"], "name");
-            put(&mut out, "selector", &p["metric"], "selector");
-            put(&mut out, "currentAverageValue", &p["current"], "averageValue");
-            "pods"
-        }
-        "Object" => {
-            let o = &m["object"];
-            put(&mut out, "target", o, "describedObject");
-            put(&mut out, "metricName", &o["metric"], "name");
-            put(&mut out, "selector", &o["metric"], "selector");
-            put(&mut out, "currentValue", &o["current"], "value");
-            put(&mut out, "averageValue", &o["current"], "averageValue");
-            "object"
-        }
-        "External" => {
-            let e = &m["external"];
-            put(&mut out, "metricName", &e["metric"], "name");
-            put(&mut out, "metricSelector", &e["metric"], "selector");
-            put(&mut out, "currentValue", &e["current"], "value");
-            put(&mut out, "currentAverageValue", &e["current"], "averageValue");
-            "external"
-        }
-        _ => return m.clone(),
-    };
-    json!({"type": kind, source: out})
-}
-
-/// A v1 `MetricStatus` in the v2 shape.
-fn metric_status_to_v2(m: &Value) -> Value {
-    let kind = m["type"].as_str().unwrap_or_default();
-    let mut current = Map::new();
-    let mut metric = Map::new();
-    let mut body = Map::new();
-    let source = match kind {
-        "Resource" | "ContainerResource" => {
-            let key = if kind == "Resource" { "resource" } else { "containerResource" };
-            let r = &m[key];
-            put(&mut body, "name", r, "name");
-            put(&mut body, "container", r, "container");
-            put(&mut current, "averageUtilization", r, "currentAverageUtilization");
-            put(&mut current, "averageValue", r, "currentAverageValue");
-            key
-        }
-        "Pods" => {
-            let p = &m["pods"];
-            put(&mut metric, "name", p, "metricName");
-            put(&mut metric, "selector", p, "selector");
-            put(&mut current, "averageValue", p, "currentAverageValue");
-            "pods"
-        }
-        "Object" => {
-            let o = &m["object"];
-            put(&mut body, "describedObject", o, "target");
-            put(&mut metric, "name", o, "metricName");
-            put(&mut metric, "selector", o, "selector");
-            put(&mut current, "value", o, "currentValue");
-            put(&mut current, "averageValue", o, "averageValue");
-            "object"
-        }
-        "External" => {
-            let e = &m["external"];
-            put(&mut metric, "name", e, "metricName");
-            put(&mut metric, "selector", e, "metricSelector");
-            put(&mut current, "value", e, "currentValue");
-            put(&mut current, "averageValue", e, "currentAverageValue");
-            "external"
-        }
-        _ => return m.clone(),
-    };
-    if !metric.is_empty() {
-        body.insert("metric".into(), Value::Object(metric));
-    }
-    body.insert("current".into(), Value::Object(current));
+    body.insert(half.key().into(), Value::Object(numbers));
     json!({"type": kind, source: body})
 }
 
@@ -298,7 +232,7 @@ pub fn v2_to_v1(v2: Value) -> Value {
     let others: Vec<Value> = metrics
         .iter()
         .filter(|m| !is_cpu_resource(m) || m["resource"]["target"]["averageUtilization"].is_null())
-        .map(metric_spec_to_v1)
+        .map(|m| metric_to_v1(m, Half::Spec))
         .collect();
     if !others.is_empty() {
         annotations.insert(METRICS_ANNOTATION.into(), encode(&Value::Array(others)));
@@ -325,7 +259,7 @@ pub fn v2_to_v1(v2: Value) -> Value {
             );
         }
         if !current.is_empty() {
-            let v1: Vec<Value> = current.iter().map(metric_status_to_v1).collect();
+            let v1: Vec<Value> = current.iter().map(|m| metric_to_v1(m, Half::Status)).collect();
             annotations.insert(CURRENT_METRICS_ANNOTATION.into(), encode(&Value::Array(v1)));
         }
         let conditions = list(&status["conditions"]);
@@ -352,7 +286,7 @@ pub fn v1_to_v2(v1: Value) -> Value {
         put(&mut v2_spec, key, &spec, key);
     }
     let mut metrics: Vec<Value> = decode(&annotations, METRICS_ANNOTATION)
-        .map(|m| list(&m).iter().map(metric_spec_to_v2).collect())
+        .map(|m| list(&m).iter().map(|m| metric_to_v2(m, Half::Spec)).collect())
         .unwrap_or_default();
     let cpu_target = spec["targetCPUUtilizationPercentage"].as_i64();
     if let Some(percent) = cpu_target.or_else(|| metrics.is_empty().then_some(DEFAULT_CPU_UTILIZATION)) {
@@ -373,7 +307,7 @@ pub fn v1_to_v2(v1: Value) -> Value {
             put(&mut v2_status, key, &status, key);
         }
         let current = match decode(&annotations, CURRENT_METRICS_ANNOTATION) {
-            Some(m) => list(&m).iter().map(metric_status_to_v2).collect(),
+            Some(m) => list(&m).iter().map(|m| metric_to_v2(m, Half::Status)).collect(),
             None => status["currentCPUUtilizationPercentage"].as_i64().map_or_else(Vec::new, |c| {
                 vec![json!({"type": "Resource",
                             "resource": {"name": "cpu", "current": {"averageUtilization": c}}})]
