@@ -389,7 +389,7 @@ fn pod_usage(entry: &PodEntry) -> Result<PodUsage, Pending> {
         return Err(Pending::NoContainers);
     }
     let mut pairs = Vec::with_capacity(entry.containers.len());
-    for (name, c) in &entry.containers {
+    for (name, c) in entry.containers.iter() {
         match c.prev {
             Ok(prev) => pairs.push((name, c.last, prev)),
             Err(why) => {
