@@ -163,11 +163,15 @@ impl HttpKubeletClient {
                     .map_err(|e| KubeletClientError::ClientIdentity(e.to_string()))?
             }
         };
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        // As metrics-server's Go client: no Nagle delay on the request's small writes.
+        http.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
         let client =
             Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(connector);
         Ok(Self {

@@ -121,6 +121,7 @@ impl Client {
         let addr = self.addr;
         let connect = |source| ClientError::Connect { addr, source };
         let tcp = TcpStream::connect(addr).await.map_err(connect)?;
+        let _ = tcp.set_nodelay(true);
         let name = ServerName::IpAddress(addr.ip().into());
         let tls = self.tls.connect(name, tcp).await.map_err(connect)?;
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))

@@ -135,6 +135,7 @@ pub async fn call(
         let name = ServerName::try_from(ep.server_name.clone()).map_err(|e| post(e.to_string()))?;
         let tcp =
             TcpStream::connect(ep.addr).await.map_err(|e| post(format!("dial tcp {}: {e}", ep.addr)))?;
+        let _ = tcp.set_nodelay(true);
         let stream = TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
             .await

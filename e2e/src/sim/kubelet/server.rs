@@ -142,7 +142,11 @@ struct NodeServer {
 
 async fn accept(listener: Option<&TcpListener>) -> std::io::Result<tokio::net::TcpStream> {
     match listener {
-        Some(l) => l.accept().await.map(|(tcp, _)| tcp),
+        Some(l) => l.accept().await.map(|(tcp, _)| {
+            // As the kubelet (Go sets TCP_NODELAY by default).
+            let _ = tcp.set_nodelay(true);
+            tcp
+        }),
         None => std::future::pending().await,
     }
 }

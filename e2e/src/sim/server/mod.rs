@@ -148,6 +148,8 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((tcp, _peer)) = accepted else { continue };
+                // As kube-apiserver (Go sets TCP_NODELAY by default): no Nagle delay on small writes.
+                let _ = tcp.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let state = Arc::clone(&state);
                 connections.spawn(async move {
