@@ -200,9 +200,8 @@ impl ResourceMetrics for ZeroHopMetrics {
     ) -> BoxFuture<'a, Result<Vec<PodUsage>, String>> {
         let items: Vec<PodUsage> = self
             .0
-            .pods(Some(namespace))
+            .pods_selected(namespace, selector)
             .into_iter()
-            .filter(|p| selector.matches(&p.labels))
             .filter_map(|p| {
                 let timestamp = p.timestamp?;
                 Some(PodUsage {

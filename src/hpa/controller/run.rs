@@ -5,6 +5,11 @@
 //! reflector whose store backs [`StorePods`]. A watch event enqueues a key immediately when the
 //! object is new or its `metadata.generation` changed (a spec edit); status-only updates, including
 //! our own writes, wait for the resync, so our writes never trigger a hot loop.
+//!
+//! The keys of a (re-)list are enqueued only at its `InitDone`: the reflector's store swaps a list
+//! in at `InitDone`, and a list arrives in pages (500 objects each), so a key handed to a worker
+//! earlier is not yet in the store, and a worker treats an object missing from the store as
+//! deleted and drops its key for good.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -28,6 +33,9 @@ use super::queue::SharedQueue;
 use super::{Clients, Config, Context, ControllerArgs, autoscaler, leader, reconcile};
 use crate::metrics::api::source::MetricsSource;
 use crate::policy::AutoscalingPolicy;
+
+#[cfg(test)]
+mod tests;
 
 /// Why the controller stopped.
 #[derive(Debug, thiserror::Error)]
@@ -74,14 +82,30 @@ where
     S: Stream<Item = Result<WatchEvent<K>, watcher::Error>>,
 {
     let mut generations: HashMap<ObjectKey, Option<i64>> = HashMap::new();
+    // Keys of the list in progress, enqueued once the store holds the whole list. Kept across a
+    // list that failed half-way: `generations` already has them, so the retry would skip them.
+    let mut listed: Vec<ObjectKey> = Vec::new();
     let mut last_error: Option<(String, std::time::Instant)> = None;
     let mut stream = std::pin::pin!(stream);
     while let Some(event) = stream.next().await {
         match event {
-            Ok(WatchEvent::Apply(obj) | WatchEvent::InitApply(obj)) => {
+            Ok(WatchEvent::Apply(obj)) => {
                 let key = key_of(kind, &obj);
                 let generation = obj.meta().generation;
                 if generations.insert(key.clone(), generation) != Some(generation) {
+                    queue.add(key);
+                }
+            }
+            Ok(WatchEvent::InitApply(obj)) => {
+                let key = key_of(kind, &obj);
+                let generation = obj.meta().generation;
+                if generations.insert(key.clone(), generation) != Some(generation) {
+                    listed.push(key);
+                }
+            }
+            Ok(WatchEvent::Init) => {}
+            Ok(WatchEvent::InitDone) => {
+                for key in listed.drain(..) {
                     queue.add(key);
                 }
             }
@@ -91,7 +115,6 @@ where
                 queue.lock().forget(&key);
                 ctx.forget(&key);
             }
-            Ok(WatchEvent::Init | WatchEvent::InitDone) => {}
             Err(err) => {
                 // A retrying watch repeats the same error every backoff step: say it once a minute.
                 let text = err.to_string();

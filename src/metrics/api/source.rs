@@ -11,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::selectors::LabelSelector;
+
 /// Usage of one node as served by `nodes` / `nodes/{name}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeSample {
@@ -77,6 +79,12 @@ pub trait MetricsSource: Send + Sync + 'static {
     fn node(&self, name: &str) -> Lookup<NodeSample>;
     /// All servable pods of `namespace` (all namespaces for `None`), in any order.
     fn pods(&self, namespace: Option<&str>) -> Vec<PodSample>;
+    /// Servable pods of `namespace` whose labels `selector` matches, in any order: what one HPA
+    /// sync reads. The default filters [`MetricsSource::pods`]; a source with many pods per
+    /// namespace should select before it computes usage.
+    fn pods_selected(&self, namespace: &str, selector: &LabelSelector) -> Vec<PodSample> {
+        self.pods(Some(namespace)).into_iter().filter(|p| selector.matches(&p.labels)).collect()
+    }
     /// One pod by namespace and name.
     fn pod(&self, namespace: &str, name: &str) -> Lookup<PodSample>;
     /// Storage readiness: `Err(reason)` (e.g. `no metrics to serve`) fails `/readyz`.

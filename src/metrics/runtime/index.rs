@@ -177,6 +177,19 @@ impl<T: Indexed> WatchIndex<T> {
     }
 }
 
+impl WatchIndex<PartialObjectMeta<Pod>> {
+    /// The pods of `namespace` as `(name, meta)`, sorted by name.
+    pub fn in_namespace<'s>(
+        &'s self,
+        namespace: &'s str,
+    ) -> impl Iterator<Item = (&'s str, &'s PodMeta)> + 's {
+        self.items
+            .range((namespace.to_owned(), String::new())..)
+            .take_while(move |((ns, _), _)| ns == namespace)
+            .map(|((_, name), meta)| (name.as_str(), meta))
+    }
+}
+
 /// The node index.
 pub type NodeIndex = WatchIndex<Node>;
 /// The running-pod metadata index.

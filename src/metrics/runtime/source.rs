@@ -21,6 +21,7 @@ use super::shared::StoreReader;
 use crate::metrics::api::why::ExplainSource;
 use crate::metrics::api::{ContainerSample, Lookup, MetricsSource, NodeSample, PodSample};
 use crate::metrics::store::{Explanation, NodeUsage, PodUsage};
+use crate::selectors::LabelSelector;
 
 #[cfg(test)]
 mod tests;
@@ -127,6 +128,20 @@ impl MetricsSource for StoreSource {
             Some(ns) => store.pods_in(ns).filter_map(|(name, usage)| sample(ns, name, usage)).collect(),
             None => store.pods().filter_map(|(ns, name, usage)| sample(ns, name, usage)).collect(),
         }
+    }
+
+    fn pods_selected(&self, namespace: &str, selector: &LabelSelector) -> Vec<PodSample> {
+        // Usage only for the selected pods: an HPA selects a few pods of a namespace that may
+        // hold thousands, and it reads them every sync.
+        let store = self.store.snapshot();
+        let pods = self.pods.read();
+        pods.in_namespace(namespace)
+            .filter(|(_, meta)| selector.matches(&meta.labels))
+            .filter_map(|(name, meta)| {
+                let usage = store.pod_usage(namespace, name)?;
+                Some(pod_sample(namespace, name, meta.labels.clone(), usage))
+            })
+            .collect()
     }
 
     fn pod(&self, namespace: &str, name: &str) -> Lookup<PodSample> {

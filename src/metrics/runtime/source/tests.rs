@@ -157,6 +157,28 @@ fn pods_are_served_when_running_and_filtered_by_namespace() {
 }
 
 #[test]
+fn selected_pods_are_the_served_pods_of_the_namespace_whose_labels_match() {
+    let f = fixture();
+    f.pods.write().apply(pod("default", "web-1", &[("app", "web")]));
+    f.pods.write().apply(pod("default", "web-2", &[("app", "web")]));
+    f.pods.write().apply(pod("default", "db", &[("app", "db")]));
+    f.pods.write().apply(pod("default", "web-new", &[("app", "web")]));
+    f.pods.write().apply(pod("other", "web", &[("app", "web")]));
+    f.pods.write().apply(pod("other-2", "web", &[("app", "web")]));
+    let scraped = [("default", "web-1"), ("default", "web-2"), ("default", "db"), ("other", "web")];
+    two_cycles(&f.writer, &[("n1", &scraped[..]), ("n2", &[("other-2", "web")][..])]);
+    let selector = crate::selectors::LabelSelector::parse("app=web").unwrap();
+    let selected = f.source.pods_selected("default", &selector);
+    let names: Vec<&str> = selected.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["web-1", "web-2"], "web-new has no metrics yet, db does not match");
+    let filtered: Vec<PodSample> =
+        f.source.pods(Some("default")).into_iter().filter(|p| selector.matches(&p.labels)).collect();
+    assert_eq!(selected, filtered, "the same samples as filtering the namespace's list");
+    assert_eq!(f.source.pods_selected("other", &selector).len(), 1);
+    assert!(f.source.pods_selected("nobody", &selector).is_empty());
+}
+
+#[test]
 fn a_running_pod_without_metrics_has_no_metrics() {
     let f = fixture();
     f.pods.write().apply(pod("default", "new", &[]));
