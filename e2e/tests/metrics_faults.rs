@@ -437,9 +437,10 @@ async fn an_unreachable_api_server_at_start_is_retried_until_it_answers() {
     // The API server becomes reachable at that address: bellows syncs and serves.
     let _forwarder = forward(port, real).await;
     let started = Instant::now();
-    // The next watch retry (kube's back-off, a few seconds this early), the sync, then two scrapes
-    // one resolution apart; the authentication config map is re-read with the same kind of back-off.
-    let limit = 3 * RESOLUTION + 3 * SLACK;
+    // The next watch retry (bellows' watch back-off: at most 10 s, `run::backoff::MAX_DELAY`), the
+    // sync, then two scrapes one resolution apart; the authentication config map is re-read with
+    // the same kind of back-off.
+    let limit = 4 * RESOLUTION + 3 * SLACK;
     let (placement, _) = until(&mut stack, "metrics once the API answers", limit, async |s| {
         let placement = placement(&s.sim);
         served(&api).await.filter(|v| serves_exactly(v, &placement, &["node-1", "node-2", "node-3"]))?;

@@ -9,6 +9,7 @@
 //! and cause) until it answers, while the roles' watches retry on their own.
 
 pub mod api_check;
+pub mod backoff;
 pub mod health;
 mod observer;
 mod serving;

@@ -238,18 +238,19 @@ async fn latencies(
     Ok(samples)
 }
 
+/// A list's items, counted without building them: the harness shares its process with the sim,
+/// whose memory it measures.
+#[derive(serde::Deserialize)]
+struct Items {
+    #[serde(default)]
+    items: Vec<serde::de::IgnoredAny>,
+}
+
 /// One timed GET: `{seconds, bytes, items}`.
 async fn timed_list(client: &mut Client, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<Value> {
     let answer = client.get(path, headers).await?;
     if answer.status != 200 {
         bail!("GET {path} answered {}", answer.status);
-    }
-    // Counted without building the items: the harness shares its process with the sim, whose
-    // memory it measures.
-    #[derive(serde::Deserialize)]
-    struct Items {
-        #[serde(default)]
-        items: Vec<serde::de::IgnoredAny>,
     }
     let items = serde_json::from_slice::<Items>(&answer.body).map_or(0, |l| l.items.len());
     Ok(json!({"seconds": round3(answer.elapsed.as_secs_f64()), "bytes": answer.body.len(), "items": items}))

@@ -33,6 +33,7 @@ use super::queue::SharedQueue;
 use super::{Clients, Config, Context, ControllerArgs, autoscaler, leader, reconcile};
 use crate::metrics::api::source::MetricsSource;
 use crate::policy::AutoscalingPolicy;
+use crate::run::backoff::WatchBackoff;
 
 #[cfg(test)]
 mod tests;
@@ -214,7 +215,9 @@ pub async fn run_reporting(
 
     let pod_stream = reflector::reflector(
         pod_writer,
-        watcher(Api::<Pod>::all(client.clone())).default_backoff().modify(crate::hpa::snapshot::slim_pod),
+        watcher(Api::<Pod>::all(client.clone()))
+            .backoff(WatchBackoff::standard())
+            .modify(crate::hpa::snapshot::slim_pod),
     )
     .for_each(|event| async move {
         if let Err(err) = event {
@@ -223,11 +226,11 @@ pub async fn run_reporting(
     });
     let hpa_stream = reflector::reflector(
         hpa_writer,
-        watcher(Api::<HorizontalPodAutoscaler>::all(client.clone())).default_backoff(),
+        watcher(Api::<HorizontalPodAutoscaler>::all(client.clone())).backoff(WatchBackoff::standard()),
     );
     let policy_stream = reflector::reflector(
         policy_writer,
-        watcher(Api::<AutoscalingPolicy>::all(client.clone())).default_backoff(),
+        watcher(Api::<AutoscalingPolicy>::all(client.clone())).backoff(WatchBackoff::standard()),
     );
     // Boxed: the three watch state machines together are large (clippy::large_futures).
     let drivers = Box::pin(futures::future::join3(

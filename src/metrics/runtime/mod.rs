@@ -44,6 +44,7 @@ pub use source::StoreSource;
 
 use crate::metrics::api::{Clock, MetricsSource, RouterConfig};
 use crate::metrics::scraper::KubeletClient;
+use crate::run::backoff::WatchBackoff;
 
 /// The field selector of the pod metadata watch (only running pods are served).
 pub const RUNNING_PODS: &str = "status.phase=Running";
@@ -133,14 +134,14 @@ impl MetricsRuntime {
         let (writer, reader) = store_channel(config.metric_resolution);
         tracing::info!("Waiting for the node and pod caches to sync");
 
-        let node_stream =
-            watcher(Api::<Node>::all(client.clone()), watcher::Config::default()).default_backoff();
+        let node_stream = watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
+            .backoff(WatchBackoff::standard());
         // `Api<PartialObjectMeta<_>>` makes the watcher request metadata only.
         let pod_stream = watcher(
             Api::<PartialObjectMeta<Pod>>::all(client),
             watcher::Config::default().fields(RUNNING_PODS),
         )
-        .default_backoff();
+        .backoff(WatchBackoff::standard());
         let clock: Clock = Arc::new(jiff::Timestamp::now);
         let scrape = ScrapeLoop {
             client: Arc::new(kubelet),
