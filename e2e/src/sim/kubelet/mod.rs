@@ -119,8 +119,8 @@ struct State {
     nodes: HashMap<String, Vec<ContainerState>>,
     /// Advances so far (stamps [`ContainerState::seen`]).
     generation: u64,
-    /// Wall-clock seconds the last advance took; scrapes tolerate a model twice that old, so
-    /// advancing a large cluster cannot take more than about half the sim's time.
+    /// Wall-clock seconds the last advance took; scrapes and ticks tolerate a model that much
+    /// older divided by [`ADVANCE_SHARE`] (see [`Kubelets::advance_if_stale`]).
     advance_cost: f64,
     backoff: HashMap<(String, String, String), Backoff>,
     node_cpu: HashMap<String, f64>,
