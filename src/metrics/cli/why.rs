@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject as _;
 
+use crate::logging::error_chain;
 use crate::metrics::api::why::{ExplainSource, node_path, pod_path};
 use crate::metrics::store::Explanation;
 
@@ -188,7 +189,7 @@ pub async fn ask(target: &WhyTarget, access: &ServerAccess) -> Result<Answer, Wh
     let server = access.server.clone().unwrap_or_default();
     let config = client_config(&server, access).await?;
     let client = kube::Client::try_from(config)
-        .map_err(|e| WhyError::Unreachable { server: server.clone(), reason: chain(&e) })?;
+        .map_err(|e| WhyError::Unreachable { server: server.clone(), reason: error_chain(&e) })?;
     let request = http::Request::get(target.path())
         .body(Vec::new())
         .map_err(|e| WhyError::Server { server: server.clone(), reason: e.to_string() })?;
@@ -196,7 +197,7 @@ pub async fn ask(target: &WhyTarget, access: &ServerAccess) -> Result<Answer, Wh
         kube::Error::Api(status) => {
             WhyError::Refused { server: server.clone(), code: status.code, message: status.message }
         }
-        other => WhyError::Unreachable { server: server.clone(), reason: chain(&other) },
+        other => WhyError::Unreachable { server: server.clone(), reason: error_chain(&other) },
     })?;
     Answer::parse(&text).map_err(|reason| WhyError::BadAnswer { server, reason })
 }
@@ -211,13 +212,14 @@ async fn client_config(server: &str, access: &ServerAccess) -> Result<kube::Conf
     }
     let mut config = match &access.kubeconfig {
         Some(path) => {
-            let file = kube::config::Kubeconfig::read_from(path)
-                .map_err(|e| WhyError::Credentials(format!("reading {}: {}", path.display(), chain(&e))))?;
+            let file = kube::config::Kubeconfig::read_from(path).map_err(|e| {
+                WhyError::Credentials(format!("reading {}: {}", path.display(), error_chain(&e)))
+            })?;
             kube::Config::from_custom_kubeconfig(file, &kube::config::KubeConfigOptions::default())
                 .await
-                .map_err(|e| WhyError::Credentials(format!("{}: {}", path.display(), chain(&e))))?
+                .map_err(|e| WhyError::Credentials(format!("{}: {}", path.display(), error_chain(&e))))?
         }
-        None => kube::Config::infer().await.map_err(|e| WhyError::Credentials(chain(&e)))?,
+        None => kube::Config::infer().await.map_err(|e| WhyError::Credentials(error_chain(&e)))?,
     };
     config.cluster_url = uri;
     // The kubeconfig's server name belongs to the API server, not to bellows.
@@ -243,21 +245,6 @@ async fn client_config(server: &str, access: &ServerAccess) -> Result<kube::Conf
         config.root_cert_file = None;
     }
     Ok(config)
-}
-
-/// An error and its causes on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
