@@ -4,14 +4,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bellows_e2e::sim::{SimConfig, SimHandle};
+use bellows_e2e::sim::SimConfig;
 use serde_json::{Value, json};
 
-use common::kubectl::find_kubectl;
+use bellows_e2e::sim::controllers::ControllerSettings;
+use common::kubectl::KubectlSim;
 use common::{Client, start_bare_sim};
 
 const V1: &str = "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers";
@@ -176,53 +175,10 @@ async fn discovery_lists_autoscaling_v2_preferred_and_v1_with_hpa_status() {
     );
 }
 
-/// A bare sim writing its kubeconfig into a temp dir, removed on drop.
-struct KubectlSim {
-    sim: SimHandle,
-    kubectl: PathBuf,
-    dir: PathBuf,
-}
-
-impl KubectlSim {
-    async fn start() -> Option<Self> {
-        let kubectl =
-            find_kubectl().map_err(|why| eprintln!("skipping kubectl acceptance test: {why}")).ok()?;
-        let dir = std::env::temp_dir().join(format!("bellows-hpa-versions-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let controllers = bellows_e2e::sim::controllers::ControllerSettings {
-            enabled: false,
-            ..bellows_e2e::sim::controllers::ControllerSettings::default()
-        };
-        let config =
-            SimConfig { kubeconfig_out: Some(dir.join("kubeconfig")), controllers, ..SimConfig::default() };
-        let sim = common::start_sim_with(config).await;
-        Some(Self { sim, kubectl, dir })
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new(&self.kubectl);
-        cmd.arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"));
-        cmd.args(args).env_remove("KUBECONFIG").stdin(Stdio::null());
-        let out =
-            tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("kubectl runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "kubectl {args:?} failed: {stderr}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for KubectlSim {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_gets_a_v2_hpa_as_autoscaling_v1() {
-    let Some(k) = KubectlSim::start().await else { return };
+    let controllers = ControllerSettings { enabled: false, ..ControllerSettings::default() };
+    let Some(k) = KubectlSim::start(SimConfig { controllers, ..SimConfig::default() }).await else { return };
     let client = Client::admin(&k.sim);
     assert_eq!(client.post(V2, &v2_hpa("web")).await.status, 201);
 

@@ -8,85 +8,17 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Stdio;
 use std::time::Duration;
 
-use bellows_e2e::sim::{SimConfig, SimHandle};
+use bellows_e2e::sim::SimConfig;
 use serde_json::json;
 
-use common::kubectl::find_kubectl;
+use common::kubectl::KubectlSim;
 
-/// A sim plus a kubectl pointed at it; removes its temp dir on drop.
-struct Harness {
-    sim: SimHandle,
-    kubectl: PathBuf,
-    dir: PathBuf,
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-impl Harness {
-    async fn start(nodes: usize) -> Option<Self> {
-        let kubectl = match find_kubectl() {
-            Ok(k) => k,
-            Err(why) => {
-                eprintln!("skipping kubectl acceptance test: {why}");
-                return None;
-            }
-        };
-        let dir = std::env::temp_dir().join(format!(
-            "bellows-sim-kubectl-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let config =
-            SimConfig { nodes, kubeconfig_out: Some(dir.join("kubeconfig")), ..SimConfig::default() };
-        let sim = common::start_sim_with(config).await;
-        Some(Self { sim, kubectl, dir })
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.kubectl);
-        cmd.arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"));
-        cmd.args(args).env_remove("KUBECONFIG").stdin(Stdio::null());
-        cmd
-    }
-
-    /// Run kubectl; returns stdout, panicking with stderr on failure.
-    async fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args).await;
-        assert_eq!(code, Some(0), "kubectl {args:?} failed:\n{err}\n{out}");
-        out
-    }
-
-    async fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let mut cmd = self.command(args);
-        let out =
-            tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("kubectl runs");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.dir.join(name);
-        std::fs::write(&path, content).expect("write manifest");
-        path.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A sim with `nodes` nodes and kubectl pointed at it.
+async fn harness(nodes: usize) -> Option<KubectlSim> {
+    KubectlSim::start(SimConfig { nodes, ..SimConfig::default() }).await
 }
 
 /// The whitespace-separated cells of each output line.
@@ -142,7 +74,7 @@ spec:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_gets_nodes_and_namespaces() {
-    let Some(h) = Harness::start(3).await else { return };
+    let Some(h) = harness(3).await else { return };
     let nodes = rows(&h.ok(&["get", "nodes"]).await);
     assert_eq!(nodes[0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
     assert_eq!(nodes.len(), 4);
@@ -158,7 +90,7 @@ async fn kubectl_gets_nodes_and_namespaces() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_creates_from_files_and_prints_printer_columns() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let file = h.write("app.yaml", APP);
     let out = h.ok(&["create", "-f", &file]).await;
     assert_eq!(
@@ -182,7 +114,7 @@ async fn kubectl_creates_from_files_and_prints_printer_columns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_lists_pods_in_all_namespaces_wide() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "kube-system"},
         "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "nginx"}]},
         "status": {"phase": "Running", "podIP": "10.244.1.5",
@@ -196,7 +128,7 @@ async fn kubectl_lists_pods_in_all_namespaces_wide() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_scales_a_deployment() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     h.ok(&["create", "-f", &h.write("app.yaml", APP)]).await;
     assert_eq!(h.ok(&["scale", "deploy/web", "--replicas=5"]).await.trim(), "deployment.apps/web scaled");
     assert_eq!(h.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]).await, "5");
@@ -204,7 +136,7 @@ async fn kubectl_scales_a_deployment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_patches_with_merge_json_and_strategic_patches() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     h.ok(&["create", "-f", &h.write("app.yaml", APP)]).await;
     let merge = h
         .ok(&["patch", "deploy", "web", "--type=merge", "-p", r#"{"metadata":{"labels":{"tier":"front"}}}"#])
@@ -241,7 +173,7 @@ async fn kubectl_patches_with_merge_json_and_strategic_patches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_deletes_objects() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     h.ok(&["create", "-f", &h.write("app.yaml", APP)]).await;
     let out = h.ok(&["delete", "cm", "cfg"]).await;
     assert!(out.starts_with("configmap \"cfg\" deleted"), "{out}");
@@ -252,7 +184,7 @@ async fn kubectl_deletes_objects() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_api_resources_and_raw_get() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let resources = rows(&h.ok(&["api-resources"]).await);
     let find = |name: &str| resources.iter().find(|r| r[0] == name).cloned().unwrap_or_default();
     assert_eq!(find("pods"), ["pods", "po", "v1", "true", "Pod"]);
@@ -265,7 +197,7 @@ async fn kubectl_api_resources_and_raw_get() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_apply_client_side_and_server_side() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let file = h.write("app.yaml", APP);
     let first = h.ok(&["apply", "-f", &file]).await;
     assert!(first.contains("deployment.apps/web created"), "{first}");
@@ -281,7 +213,7 @@ async fn kubectl_apply_client_side_and_server_side() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_serves_a_crd_and_its_printer_columns() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     h.ok(&["apply", "-f", &h.write("crd.yaml", CRD)]).await;
     let widget =
         "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3, color: blue}\n";
@@ -299,7 +231,7 @@ async fn kubectl_serves_a_crd_and_its_printer_columns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_get_watch_streams_changes() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let cm = |name: &str| json!({"metadata": {"name": name, "namespace": "default"}, "data": {"k": "v"}});
     h.sim.create("", "configmaps", cm("first")).expect("create");
     let mut child =
@@ -344,7 +276,7 @@ async fn kubectl_get_watch_streams_changes() {
 }
 
 /// Poll `kubectl get pods -l <selector>` until `want` pods are listed, all `Running`.
-async fn wait_running(h: &Harness, selector: &str, want: usize) -> Vec<Vec<String>> {
+async fn wait_running(h: &KubectlSim, selector: &str, want: usize) -> Vec<Vec<String>> {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let out = h.ok(&["get", "pods", "-l", selector, "--no-headers"]).await;
@@ -359,7 +291,7 @@ async fn wait_running(h: &Harness, selector: &str, want: usize) -> Vec<Vec<Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_scaled_deployment_runs_its_pods() {
-    let Some(h) = Harness::start(2).await else { return };
+    let Some(h) = harness(2).await else { return };
     h.ok(&["create", "-f", &h.write("app.yaml", APP)]).await;
     wait_running(&h, "app=web", 2).await;
     assert_eq!(h.ok(&["scale", "deploy/web", "--replicas=4"]).await.trim(), "deployment.apps/web scaled");
@@ -386,7 +318,7 @@ async fn kubectl_scaled_deployment_runs_its_pods() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_resizes_a_pod_in_place() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let pod = "apiVersion: v1
 kind: Pod
 metadata: {name: r, labels: {app: r}}
@@ -430,7 +362,7 @@ fn hpa_event_manifest(name: &str, uid: &str, note: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_describe_hpa_lists_an_event_written_through_events_k8s_io() {
-    let Some(h) = Harness::start(1).await else { return };
+    let Some(h) = harness(1).await else { return };
     let hpa = h
         .sim
         .create(
