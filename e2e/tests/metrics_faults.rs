@@ -12,7 +12,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use bellows_e2e::sim::SimHandle;
@@ -96,29 +95,14 @@ fn serves_exactly(served: &Served, placement: &BTreeMap<String, BTreeSet<String>
     served.node_names() == names(nodes) && served.pod_names() == pods_on(placement, nodes)
 }
 
-/// Polls `check` every 250 ms until it returns `Some`: the value and how long it took. Fails after
-/// `limit` with bellows' log, and at once when bellows exits.
+/// [`Stack::poll`] every 250 ms: the value and how long it took.
 async fn until<T>(
     stack: &mut Stack,
     what: &str,
     limit: Duration,
-    mut check: impl AsyncFnMut(&Stack) -> Option<T>,
+    check: impl AsyncFnMut(&Stack) -> Option<T>,
 ) -> (T, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check(stack).await {
-            return (value, start.elapsed());
-        }
-        if let Some(Ok(Some(status))) = stack.bellows.as_mut().map(Child::try_wait) {
-            panic!("bellows exited ({status}) while waiting for {what}:\n{}", stack.log());
-        }
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}; bellows log:\n{}",
-            stack.log()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    stack.poll(what, limit, Duration::from_millis(250), check).await
 }
 
 /// Waits until all three nodes and all six pods are served; returns the placement.

@@ -194,10 +194,22 @@ impl Stack {
         limit: Duration,
         mut check: impl FnMut(&Self) -> Option<T>,
     ) -> T {
+        self.poll(what, limit, Duration::from_millis(500), async |s| check(s)).await.0
+    }
+
+    /// Polls the async `check` every `every` until it returns `Some`: the value and how long it
+    /// took. Fails after `limit` with bellows' log, and at once when bellows exits.
+    pub async fn poll<T>(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        every: Duration,
+        mut check: impl AsyncFnMut(&Self) -> Option<T>,
+    ) -> (T, Duration) {
         let start = Instant::now();
         loop {
-            if let Some(value) = check(self) {
-                return value;
+            if let Some(value) = check(self).await {
+                return (value, start.elapsed());
             }
             if let Some(Ok(Some(status))) = self.bellows.as_mut().map(Child::try_wait) {
                 panic!("bellows exited ({status}) while waiting for {what}:\n{}", self.log());
@@ -207,7 +219,7 @@ impl Stack {
                 "timed out after {limit:?} waiting for {what}; bellows log:\n{}",
                 self.log()
             );
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(every).await;
         }
     }
 }
