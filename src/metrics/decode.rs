@@ -28,7 +28,6 @@
 //! allocates only per pod/container first seen (index growth) and for kept output objects,
 //! never per sample line. Output order: pods and containers as first seen in the payload.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -40,12 +39,7 @@ mod tests;
 mod text;
 
 pub use error::DecodeError;
-use text::{Sample, Series, parse_line};
-
-/// Label tags located by substring search, exactly as upstream does.
-const CONTAINER_TAG: &[u8] = b"container=\"";
-const POD_TAG: &[u8] = b"pod=\"";
-const NAMESPACE_TAG: &[u8] = b"namespace=\"";
+use text::{Charset, Sample, Series, Tags, parse_line};
 
 /// One decoded scrape: what the CLI `bellows metrics scrape` prints and what the store consumes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -198,18 +192,28 @@ impl fmt::Display for DropReason {
 /// request) stamps samples that carry no timestamp of their own.
 pub fn decode(payload: &[u8], node: &str, request_time: Timestamp) -> Result<Batch, DecodeError> {
     let default_ts = truncate_to_millis(request_time);
-    let mut acc = Accumulator::default();
-    for (index, line) in payload.split(|&b| b == b'\n').enumerate() {
+    let mut acc = Accumulator::with_capacity(TYPICAL_PODS);
+    let charset = Charset::of(payload);
+    let mut last_stamp: Option<(i64, Timestamp)> = None;
+    for (index, line) in lines(payload).enumerate() {
         let number = index + 1;
-        let Some(sample) = parse_line(line, number)? else {
+        let Some(sample) = parse_line(line, number, charset)? else {
             continue;
         };
         let ts = match (sample.series, sample.millis) {
             (Series::Other, _) => continue,
             // The start-time line's own timestamp is ignored, as upstream.
             (Series::ContainerStart, _) | (_, None) => default_ts,
-            (_, Some(ms)) => Timestamp::from_millisecond(ms)
-                .map_err(|_| DecodeError::TimestampOutOfRange { line: number, millis: ms })?,
+            // Kubelets stamp many lines alike: convert each run of equal stamps once.
+            (_, Some(ms)) => match last_stamp {
+                Some((last, ts)) if last == ms => ts,
+                _ => {
+                    let ts = Timestamp::from_millisecond(ms)
+                        .map_err(|_| DecodeError::TimestampOutOfRange { line: number, millis: ms })?;
+                    last_stamp = Some((ms, ts));
+                    ts
+                }
+            },
         };
         acc.apply(&sample, ts, number)?;
     }
@@ -223,9 +227,10 @@ pub fn decode(payload: &[u8], node: &str, request_time: Timestamp) -> Result<Bat
 /// little before the request returns, so the newest stamp is the closest known instant.
 pub fn newest_timestamp(payload: &[u8]) -> Result<Option<Timestamp>, DecodeError> {
     let mut newest = None;
-    for (index, line) in payload.split(|&b| b == b'\n').enumerate() {
+    let charset = Charset::of(payload);
+    for (index, line) in lines(payload).enumerate() {
         let number = index + 1;
-        let Some(sample) = parse_line(line, number)? else {
+        let Some(sample) = parse_line(line, number, charset)? else {
             continue;
         };
         match (sample.series, sample.millis) {
@@ -238,6 +243,21 @@ pub fn newest_timestamp(payload: &[u8]) -> Result<Option<Timestamp>, DecodeError
         }
     }
     Ok(newest)
+}
+
+/// The payload's lines, split at `\n` (as `split` would, with `memchr` finding the ends).
+fn lines(payload: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(payload);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        if let Some(end) = memchr::memchr(b'\n', text) {
+            rest = Some(&text[end + 1..]);
+            Some(&text[..end])
+        } else {
+            rest = None;
+            Some(text)
+        }
+    })
 }
 
 /// Go's `timestamp.FromTime` keeps whole milliseconds (floor), and the decoder multiplies back.
@@ -278,29 +298,51 @@ struct NodeAcc {
     memory: u64,
 }
 
-/// Container values as scanned; borrows its name from the payload.
+/// Container values as scanned; borrows its name from the payload (valid UTF-8, checked by the
+/// scan).
 struct ContainerAcc<'a> {
-    name: &'a str,
+    name: &'a [u8],
+    /// The pod's next container in `Accumulator::containers`.
+    next: Option<usize>,
     timestamp: Option<Timestamp>,
     start: Option<Timestamp>,
     cpu: u64,
     memory: u64,
 }
 
+/// A pod's containers are a chain through `Accumulator::containers` (one flat vector for the
+/// payload instead of one per pod), in first-seen order.
 struct PodAcc<'a> {
-    namespace: &'a str,
-    name: &'a str,
-    containers: Vec<ContainerAcc<'a>>,
+    namespace: &'a [u8],
+    name: &'a [u8],
+    /// First and last container, `None` until the first is added.
+    chain: Option<(usize, usize)>,
 }
 
 #[derive(Default)]
 struct Accumulator<'a> {
     node: NodeAcc,
     pods: Vec<PodAcc<'a>>,
-    index: HashMap<(&'a str, &'a str), usize>,
+    containers: Vec<ContainerAcc<'a>>,
+    index: foldhash::HashMap<(&'a [u8], &'a [u8]), usize>,
+    /// The pod after the last one looked up: kubelets list each series' pods in the same order,
+    /// so this is nearly always the next pod and spares the hash lookup.
+    next_guess: usize,
 }
 
+/// Room made up front for a node's pods (110 is the kubelet's default `maxPods`; most run fewer).
+const TYPICAL_PODS: usize = 32;
+
 impl<'a> Accumulator<'a> {
+    fn with_capacity(pods: usize) -> Self {
+        Self {
+            pods: Vec::with_capacity(pods),
+            containers: Vec::with_capacity(2 * pods),
+            index: foldhash::HashMap::with_capacity_and_hasher(pods, foldhash::fast::RandomState::default()),
+            ..Self::default()
+        }
+    }
+
     fn apply(&mut self, sample: &Sample<'a>, ts: Timestamp, number: usize) -> Result<(), DecodeError> {
         match sample.series {
             Series::Other => {}
@@ -313,7 +355,7 @@ impl<'a> Accumulator<'a> {
                 self.node.timestamp = Some(ts);
             }
             Series::ContainerCpu | Series::ContainerMemory | Series::ContainerStart => {
-                let container = self.container(sample.series, sample.labels, number)?;
+                let container = self.container(sample.series, sample.tags, number)?;
                 match sample.series {
                     Series::ContainerCpu => {
                         container.cpu = cpu_nanoseconds(sample.value);
@@ -330,39 +372,68 @@ impl<'a> Accumulator<'a> {
         Ok(())
     }
 
-    /// Finds or creates the container named by the labels (allocates only when new).
+    /// Finds or creates the container named by the tags (allocates only when new).
     fn container(
         &mut self,
         series: Series,
-        labels: &'a [u8],
+        tags: Tags<'a>,
         number: usize,
     ) -> Result<&mut ContainerAcc<'a>, DecodeError> {
-        let metric = series.metric_name();
-        let find = |tag: &[u8], label: &'static str| {
-            label_value(labels, tag).ok_or(DecodeError::MissingLabel { line: number, metric, label })
+        let missing = |label: &'static str| DecodeError::MissingLabel {
+            line: number,
+            metric: series.metric_name(),
+            label,
         };
-        let container = find(CONTAINER_TAG, "container")?;
-        let pod = find(POD_TAG, "pod")?;
-        let namespace = find(NAMESPACE_TAG, "namespace")?;
-        let next = self.pods.len();
-        let slot = *self.index.entry((namespace, pod)).or_insert(next);
-        if slot == next {
-            self.pods.push(PodAcc { namespace, name: pod, containers: Vec::new() });
+        let container = tags.container.ok_or_else(|| missing("container"))?;
+        let pod = tags.pod.ok_or_else(|| missing("pod"))?;
+        let namespace = tags.namespace.ok_or_else(|| missing("namespace"))?;
+        let slot = self.pod_slot(namespace, pod);
+        let mut at = self.pods[slot].chain.map(|(first, _)| first);
+        while let Some(index) = at {
+            if self.containers[index].name == container {
+                return Ok(&mut self.containers[index]);
+            }
+            at = self.containers[index].next;
         }
-        let containers = &mut self.pods[slot].containers;
-        let at = if let Some(at) = containers.iter().position(|c| c.name == container) {
-            at
-        } else {
-            containers.push(ContainerAcc {
-                name: container,
-                timestamp: None,
-                start: None,
-                cpu: 0,
-                memory: 0,
-            });
-            containers.len() - 1
-        };
-        Ok(&mut containers[at])
+        let index = self.containers.len();
+        self.containers.push(ContainerAcc {
+            name: container,
+            next: None,
+            timestamp: None,
+            start: None,
+            cpu: 0,
+            memory: 0,
+        });
+        let pod = &mut self.pods[slot];
+        pod.chain = Some(match pod.chain {
+            None => (index, index),
+            Some((first, last)) => {
+                self.containers[last].next = Some(index);
+                (first, index)
+            }
+        });
+        Ok(&mut self.containers[index])
+    }
+
+    /// Index of the pod in `pods`, added when first seen.
+    fn pod_slot(&mut self, namespace: &'a [u8], name: &'a [u8]) -> usize {
+        // Two containers of a pod are adjacent, so the last pod is checked as well as the next.
+        for guess in [self.next_guess, self.next_guess.wrapping_sub(1), 0] {
+            if let Some(pod) = self.pods.get(guess)
+                && pod.name == name
+                && pod.namespace == namespace
+            {
+                self.next_guess = guess + 1;
+                return guess;
+            }
+        }
+        let next = self.pods.len();
+        let slot = *self.index.entry((namespace, name)).or_insert(next);
+        if slot == next {
+            self.pods.push(PodAcc { namespace, name, chain: None });
+        }
+        self.next_guess = slot + 1;
+        slot
     }
 
     fn finish(self, node: &str) -> Batch {
@@ -381,13 +452,14 @@ impl<'a> Accumulator<'a> {
                 reason: DropReason::NodeIncomplete { missing: missing.unwrap_or(Missing::CpuAndMemory) },
             }),
         }
-        for pod in self.pods {
-            match keep_pod(&pod) {
+        batch.pods.reserve(self.pods.len());
+        for pod in &self.pods {
+            match keep_pod(pod, &self.containers) {
                 Ok(point) => batch.pods.push(point),
                 Err(reason) => batch.dropped.push(Dropped {
                     kind: DroppedKind::Pod,
-                    namespace: Some(pod.namespace.to_owned()),
-                    name: pod.name.to_owned(),
+                    namespace: Some(owned(pod.namespace)),
+                    name: owned(pod.name),
                     reason,
                 }),
             }
@@ -397,30 +469,30 @@ impl<'a> Accumulator<'a> {
 }
 
 /// The pod point, or why the whole pod is dropped (first incomplete container wins).
-fn keep_pod(pod: &PodAcc<'_>) -> Result<PodPoint, DropReason> {
-    let mut containers = Vec::with_capacity(pod.containers.len());
-    for c in &pod.containers {
-        let incomplete = |missing| DropReason::ContainerIncomplete { container: c.name.to_owned(), missing };
+fn keep_pod(pod: &PodAcc<'_>, all: &[ContainerAcc<'_>]) -> Result<PodPoint, DropReason> {
+    let chain =
+        std::iter::successors(pod.chain.map(|(first, _)| &all[first]), |c| c.next.map(|next| &all[next]));
+    let mut containers = Vec::with_capacity(2);
+    for c in chain {
+        let incomplete = |missing| DropReason::ContainerIncomplete { container: owned(c.name), missing };
         if let Some(missing) = Missing::of(c.cpu, c.memory) {
             return Err(incomplete(missing));
         }
         // Unreachable in practice: a non-zero cpu implies a cpu line, which sets the timestamp.
         let timestamp = c.timestamp.ok_or_else(|| incomplete(Missing::CpuAndMemory))?;
         containers.push(ContainerPoint {
-            name: c.name.to_owned(),
+            name: owned(c.name),
             timestamp,
             start_time: c.start,
             cumulative_cpu_nanoseconds: c.cpu,
             memory_working_set_bytes: c.memory,
         });
     }
-    Ok(PodPoint { namespace: pod.namespace.to_owned(), name: pod.name.to_owned(), containers })
+    Ok(PodPoint { namespace: owned(pod.namespace), name: owned(pod.name), containers })
 }
 
-/// Value after `tag` up to the next `"`, by plain substring search (upstream semantics).
-fn label_value<'a>(labels: &'a [u8], tag: &[u8]) -> Option<&'a str> {
-    let at = labels.windows(tag.len()).position(|w| w == tag)? + tag.len();
-    let rest = &labels[at..];
-    let len = rest.iter().position(|&b| b == b'"')?;
-    std::str::from_utf8(&rest[..len]).ok()
+/// A label value for the output. The scan has checked it is UTF-8, so nothing is ever replaced.
+fn owned(value: &[u8]) -> String {
+    String::from_utf8(value.to_vec())
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }

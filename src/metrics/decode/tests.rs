@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 use super::*;
 
+mod fast_paths;
 mod payloads;
 mod rules;
 mod syntax;
