@@ -158,7 +158,7 @@ impl<K: KubeletClient> ScrapeLoop<K> {
         let timings = Arc::new(Mutex::new(BTreeMap::new()));
         let client = Arc::new(TimedClient { inner: Arc::clone(&self.client), timings: Arc::clone(&timings) });
         let cycle = scrape_cycle(client, targets, self.cycle).await;
-        let store = self.store.publish(&cycle);
+        let store = self.store.publish_in_place(&cycle);
         let report = report(start, started.elapsed(), &cycle);
         tracing::debug!(
             duration = ?report.duration,

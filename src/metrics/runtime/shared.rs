@@ -6,7 +6,10 @@
 //! and computes usage from its snapshot with no lock held, so API traffic never waits for a
 //! scrape and a scrape never waits for a slow list; in-process consumers can also
 //! `changed().await` for every new cycle. The price is one copy of the store per cycle (every
-//! `--metric-resolution`), which is small next to the scrape itself.
+//! `--metric-resolution`), which is small next to the scrape itself but not small in absolute
+//! terms on a big cluster (150,000 pods): the loop therefore builds it with `block_in_place`
+//! ([`StoreWriter::publish_in_place`]), so API requests queued on that worker move to another
+//! thread instead of waiting for the copy.
 //!
 //! The start of the latest tick is kept beside the store (it is recorded *before* the scrape, as
 //! upstream's `tickLastStart`, so `/livez` sees a stalled loop even when a cycle never finishes).
@@ -15,6 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::watch;
 
 use crate::metrics::store::{ScrapeCycle, Store};
@@ -47,6 +51,16 @@ impl StoreWriter {
         let next = Arc::new(next);
         self.tx.send_replace(Arc::clone(&next));
         next
+    }
+
+    /// [`publish`](Self::publish) without holding up a runtime worker: on a multi-thread runtime the
+    /// worker first hands its queued tasks (API requests) to another thread (`block_in_place`);
+    /// on a current-thread runtime (tests, where the paused clock needs it inline) it runs inline.
+    pub fn publish_in_place(&self, cycle: &ScrapeCycle) -> Arc<Store> {
+        match Handle::try_current().map(|runtime| runtime.runtime_flavor()) {
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| self.publish(cycle)),
+            _ => self.publish(cycle),
+        }
     }
 
     /// A new reader of this store.

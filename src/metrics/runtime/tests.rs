@@ -61,3 +61,15 @@ async fn an_invalid_config_is_refused_before_anything_starts() {
         "invalid metrics configuration: --metric-resolution must be at least 10s, got 5s"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_published_from_a_multi_thread_worker_reaches_readers() {
+    let (writer, reader) = store_channel(Duration::from_secs(15));
+    let mut cycle = crate::metrics::store::ScrapeCycle::new();
+    cycle.push_failure("n1", "connection refused");
+    // On a worker thread the copy runs in `block_in_place`, which is only allowed there.
+    let published = tokio::spawn(async move { writer.publish_in_place(&cycle) }).await.expect("no panic");
+    assert!(Arc::ptr_eq(&published, &reader.snapshot()));
+    let why = reader.snapshot().why_node("n1");
+    assert!(why.message.contains("connection refused"), "{}", why.message);
+}
