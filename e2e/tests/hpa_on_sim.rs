@@ -301,11 +301,16 @@ async fn kubectl_get_hpa_shows_real_targets() {
     let mut stack = Stack::start(StackOptions::new("hpa-kubectl")).await;
     // e2e-steady: 2 pods at 60 % (10m + 100 rps / 2 of a 100m request); max 2 keeps them there.
     HpaBuilder::new("web", "web").with_range(2, 2).create(&stack.sim);
+    // A sync that saw both pods' metrics: until the second pod has two points, the first pod's
+    // 60 % is reported while the missing pod counts as 0 % for scaling up (upstream), so the
+    // desired count can still be within range.
     let utilization = stack
-        .wait_for("currentMetrics", Duration::from_secs(60), |s| {
-            hpa::hpa(&s.sim, "web").and_then(|h| {
-                h["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"].as_i64()
-            })
+        .wait_for("currentMetrics of a sync that saw both pods", Duration::from_secs(60), |s| {
+            hpa::hpa(&s.sim, "web")
+                .filter(|h| hpa::condition(h, "ScalingLimited").is_some_and(|c| c.status == "True"))
+                .and_then(|h| {
+                    h["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"].as_i64()
+                })
         })
         .await;
     assert!(matches!(utilization, 60 | 61), "{utilization}");

@@ -6,8 +6,8 @@
 //! [`Kubelets::advance`] moves every counter from the last advance to scenario time `t` by the exact
 //! integral of the load model (the set of Ready pods is read from the store at the advance and taken
 //! as constant over the interval); a background task advances once a second, and a scrape advances
-//! first when the model is older than [`MAX_STALENESS_SECONDS`]; samples carry the time of the
-//! advance they reflect. On a large cluster both wait longer, so that advancing takes at most
+//! first when the model is older than [`MAX_STALENESS_SECONDS`] (unless another advance is under
+//! way: then it reports the last one); samples carry the time of the advance they reflect. On a large cluster both wait longer, so that advancing takes at most
 //! [`ADVANCE_SHARE`] of the wall time (a real kubelet's stats are seconds old too). Node counters
 //! add a small system base.
 //!
@@ -33,7 +33,7 @@ pub mod server;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use jiff::Timestamp;
 use tokio::sync::watch;
@@ -241,8 +241,17 @@ impl Kubelets {
 
     /// Advance to `now` if the model is older than `floor` seconds, or than the last advance's
     /// cost divided by [`ADVANCE_SHARE`] on a cluster large enough for that to be longer.
+    ///
+    /// Once the model has been advanced, an advance already running on another thread is not
+    /// waited for: the caller reports the previous one, as a kubelet whose stats are being
+    /// refreshed does, so scrapes arriving during a long advance do not queue behind it.
     pub fn advance_if_stale(&self, now: f64, floor: f64) {
-        let _one_at_a_time = self.advancing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _one_at_a_time = match self.advancing.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) if self.lock().generation > 0 => return,
+            Err(TryLockError::WouldBlock) => self.advancing.lock().unwrap_or_else(PoisonError::into_inner),
+        };
         let (last, cost, never) = {
             let state = self.lock();
             (state.last, state.advance_cost, state.generation == 0)

@@ -184,3 +184,22 @@ fn pods_that_are_not_running_on_a_kubelet_node_are_not_reported() {
     k.advance(3.0);
     assert!(k.sample("node-1", 0).containers.is_empty());
 }
+
+#[test]
+fn a_scrape_during_another_advance_reports_the_last_one_instead_of_waiting() {
+    let cluster = cluster_with_node();
+    create(&cluster, pod("web-a", true, "2026-01-01T00:00:00Z", None));
+    let k = kubelets(&cluster);
+    k.set_workload("default", "web", web(LoadModel { base_cpu: 100.0, ..LoadModel::default() }, 0.0));
+    k.advance(10.0);
+    let before = container_cpu(&k, "web-a");
+    assert!(before > 0.0);
+    {
+        // Another thread's advance is under way: the model is stale but not advanced again here.
+        let _advancing = k.advancing.lock().unwrap();
+        k.advance_if_stale(20.0, 0.0);
+        assert_eq!(container_cpu(&k, "web-a"), before);
+    }
+    k.advance_if_stale(20.0, 0.0);
+    assert!(container_cpu(&k, "web-a") > before, "advanced once the other advance is done");
+}
