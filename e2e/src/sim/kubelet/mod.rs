@@ -7,9 +7,9 @@
 //! integral of the load model (the set of Ready pods is read from the store at the advance and taken
 //! as constant over the interval); a background task advances once a second, and a scrape advances
 //! first when the model is older than [`MAX_STALENESS_SECONDS`] (unless another advance is under
-//! way: then it reports the last one); samples carry the time of the advance they reflect. On a large cluster both wait longer, so that advancing takes at most
-//! [`ADVANCE_SHARE`] of the wall time (a real kubelet's stats are seconds old too). Node counters
-//! add a small system base.
+//! way: then it reports the last one); samples carry the time of the advance they reflect. On a
+//! large cluster both wait longer, so that advancing takes at most [`ADVANCE_SHARE`] of the wall
+//! time (a real kubelet's stats are seconds old too). Node counters add a small system base.
 //!
 //! Invariants: per container start, the CPU counter never decreases; a restart (new
 //! `state.running.startedAt`, or an OOM kill) starts a fresh counter at 0; node counters never
